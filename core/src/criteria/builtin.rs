@@ -1,0 +1,1 @@
+//! Criteria sets shipped inside the core (from `criteria/*.toml`). (Being written.)

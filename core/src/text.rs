@@ -1,0 +1,2 @@
+//! Vietnamese text: NFC normalisation, diacritic-insensitive search folding and name collation.
+//! (Being written.)
