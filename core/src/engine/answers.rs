@@ -92,3 +92,307 @@ impl InputError {
         }
     }
 }
+
+use crate::criteria::{AnswerKind, CriteriaSet, Indicator};
+use serde_json::Value;
+
+const TOP_KEYS: &[&str] = &["year", "items", "members", "evidence"];
+const ITEM_KEYS: &[&str] = &["value", "note", "override_reason"];
+
+impl Answers {
+    /// Read answers from their JSON form (see the module docs) and validate them against `set`.
+    /// `default_year` is used when the JSON has no `year`.
+    pub fn from_json(
+        set: &CriteriaSet,
+        json: &str,
+        default_year: i32,
+    ) -> Result<Answers, InputError> {
+        let root: Value =
+            serde_json::from_str(json).map_err(|e| InputError::NotJson(e.to_string()))?;
+        let Value::Object(root) = root else {
+            return Err(InputError::Malformed(
+                "cần một đối tượng JSON {\"items\": …} / expected a JSON object".into(),
+            ));
+        };
+        if let Some(k) = root.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
+            return Err(InputError::Malformed(format!(
+                "khóa không được hỗ trợ \"{k}\" / unknown key (allowed: {})",
+                TOP_KEYS.join(", ")
+            )));
+        }
+        let year = match root.get("year") {
+            None | Some(Value::Null) => default_year,
+            Some(v) => v
+                .as_i64()
+                .and_then(|y| i32::try_from(y).ok())
+                .ok_or_else(|| {
+                    InputError::Malformed(format!(
+                        "\"year\" phải là số nguyên / year must be an integer, got {v}"
+                    ))
+                })?,
+        };
+
+        let mut items = BTreeMap::new();
+        match root.get("items") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(map)) => {
+                for (id, v) in map {
+                    let ind = lookup(set, id)?;
+                    items.insert(id.clone(), parse_item(ind, v)?);
+                }
+            }
+            Some(_) => {
+                return Err(InputError::Malformed(
+                    "\"items\" phải là đối tượng {\"1.1\": 8, …} / items must be an object".into(),
+                ))
+            }
+        }
+
+        let members = match root.get("members") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(list)) => list
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    serde_json::from_value::<MemberFacts>(m.clone()).map_err(|e| {
+                        InputError::BadMember {
+                            index: i + 1,
+                            detail: e.to_string(),
+                        }
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(_) => {
+                return Err(InputError::Malformed(
+                    "\"members\" phải là mảng / members must be an array".into(),
+                ))
+            }
+        };
+
+        let evidence = match root.get("evidence") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(map)) => {
+                let mut out = BTreeMap::new();
+                for (id, v) in map {
+                    lookup(set, id)?;
+                    let n = v
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or_else(|| {
+                            InputError::Malformed(format!(
+                                "\"evidence\".\"{id}\" phải là số ảnh (số nguyên ≥ 0) / \
+                                 must be a photo count, got {v}"
+                            ))
+                        })?;
+                    out.insert(id.clone(), n);
+                }
+                Some(out)
+            }
+            Some(_) => {
+                return Err(InputError::Malformed(
+                    "\"evidence\" phải là đối tượng {\"1.1\": 2} / evidence must be an object"
+                        .into(),
+                ))
+            }
+        };
+
+        let answers = Answers {
+            year,
+            items,
+            members,
+            evidence,
+        };
+        answers.validate(set)?;
+        Ok(answers)
+    }
+
+    /// Check these answers against `set`: every answered indicator exists, is not missing,
+    /// has the right kind, range and step; overrides only on derived indicators, with a reason;
+    /// evidence only for known indicators; members born no later than the assessment year.
+    pub fn validate(&self, set: &CriteriaSet) -> Result<(), InputError> {
+        for (id, ans) in &self.items {
+            let ind = lookup(set, id)?;
+            check_value(ind, ans)?;
+        }
+        if let Some(ev) = &self.evidence {
+            for id in ev.keys() {
+                if set.indicator(id).is_none() {
+                    return Err(unknown(set, id));
+                }
+            }
+        }
+        for (i, m) in self.members.iter().enumerate() {
+            if let Some(b) = m.birth_year {
+                if b > self.year {
+                    return Err(InputError::BadMember {
+                        index: i + 1,
+                        detail: format!(
+                            "năm sinh {b} sau năm đánh giá {} / birth year after the assessment year",
+                            self.year
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unknown(set: &CriteriaSet, id: &str) -> InputError {
+    InputError::UnknownIndicator {
+        item: id.to_string(),
+        set: set.id.clone(),
+    }
+}
+
+/// An answerable indicator of `set`.
+fn lookup<'a>(set: &'a CriteriaSet, id: &str) -> Result<&'a Indicator, InputError> {
+    let ind = set.indicator(id).ok_or_else(|| unknown(set, id))?;
+    if ind.missing {
+        return Err(InputError::MissingIndicator {
+            item: id.to_string(),
+        });
+    }
+    Ok(ind)
+}
+
+fn expected(ind: &Indicator) -> &'static str {
+    match ind.answer {
+        AnswerKind::YesNo => "true/false (có/không)",
+        AnswerKind::Points { .. } | AnswerKind::Derived(_) => "một số điểm / a number of points",
+    }
+}
+
+/// One item's JSON value: a number, a boolean, null, or `{"value", "note", "override_reason"}`.
+fn parse_item(ind: &Indicator, v: &Value) -> Result<ItemAnswer, InputError> {
+    match v {
+        Value::Object(map) => {
+            if let Some(k) = map.keys().find(|k| !ITEM_KEYS.contains(&k.as_str())) {
+                return Err(InputError::Malformed(format!(
+                    "chỉ số {}: khóa không được hỗ trợ \"{k}\" / unknown key (allowed: {})",
+                    ind.id,
+                    ITEM_KEYS.join(", ")
+                )));
+            }
+            let text = |key: &str| -> Result<Option<String>, InputError> {
+                match map.get(key) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::String(s)) => Ok(Some(s.clone())),
+                    Some(other) => Err(InputError::Malformed(format!(
+                        "chỉ số {}: \"{key}\" phải là chuỗi / must be a string, got {other}",
+                        ind.id
+                    ))),
+                }
+            };
+            Ok(ItemAnswer {
+                value: match map.get("value") {
+                    None => None,
+                    Some(v) => parse_value(ind, v)?,
+                },
+                note: text("note")?,
+                override_reason: text("override_reason")?,
+            })
+        }
+        other => Ok(ItemAnswer {
+            value: parse_value(ind, other)?,
+            note: None,
+            override_reason: None,
+        }),
+    }
+}
+
+fn parse_value(ind: &Indicator, v: &Value) -> Result<Option<AnswerValue>, InputError> {
+    let wrong = || InputError::WrongKind {
+        item: ind.id.clone(),
+        expected: expected(ind).to_string(),
+    };
+    match (v, &ind.answer) {
+        (Value::Null, _) => Ok(None),
+        (Value::Bool(b), AnswerKind::YesNo) => Ok(Some(AnswerValue::YesNo(*b))),
+        (Value::Number(n), AnswerKind::Points { .. } | AnswerKind::Derived(_)) => {
+            let x = n.as_f64().ok_or_else(wrong)?;
+            if x < 0.0 {
+                return Err(InputError::Negative {
+                    item: ind.id.clone(),
+                    value: n.to_string(),
+                });
+            }
+            let max = ind.max.unwrap_or(Points::ZERO);
+            if x > max.as_f64() {
+                return Err(InputError::OutOfRange {
+                    item: ind.id.clone(),
+                    value: n.to_string(),
+                    max: max.to_string(),
+                });
+            }
+            match Points::from_f64(x) {
+                Some(p) => Ok(Some(AnswerValue::Points(p))),
+                None => Err(InputError::BadStep {
+                    item: ind.id.clone(),
+                    value: n.to_string(),
+                    step: step_of(ind).to_string(),
+                }),
+            }
+        }
+        _ => Err(wrong()),
+    }
+}
+
+fn step_of(ind: &Indicator) -> Points {
+    match ind.answer {
+        AnswerKind::Points { step } => step,
+        _ => Points::whole(1),
+    }
+}
+
+/// Kind, range, step and override checks of one answer.
+fn check_value(ind: &Indicator, ans: &ItemAnswer) -> Result<(), InputError> {
+    let derived = matches!(ind.answer, AnswerKind::Derived(_));
+    if ans.override_reason.is_some() && !derived {
+        return Err(InputError::WrongKind {
+            item: ind.id.clone(),
+            expected: "không có override_reason: chỉ chỉ số tính tự động mới được sửa / \
+                       no override_reason (only derived indicators can be overridden)"
+                .into(),
+        });
+    }
+    let Some(value) = ans.value else {
+        return Ok(());
+    };
+    if derived
+        && ans
+            .override_reason
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+    {
+        return Err(InputError::OverrideWithoutReason {
+            item: ind.id.clone(),
+        });
+    }
+    match (value, &ind.answer) {
+        (AnswerValue::YesNo(_), AnswerKind::YesNo) => Ok(()),
+        (AnswerValue::Points(p), AnswerKind::Points { .. } | AnswerKind::Derived(_)) => {
+            let max = ind.max.unwrap_or(Points::ZERO);
+            if p > max {
+                return Err(InputError::OutOfRange {
+                    item: ind.id.clone(),
+                    value: p.to_string(),
+                    max: max.to_string(),
+                });
+            }
+            let step = step_of(ind);
+            if step.0 > 0 && p.0 % step.0 != 0 {
+                return Err(InputError::BadStep {
+                    item: ind.id.clone(),
+                    value: p.to_string(),
+                    step: step.to_string(),
+                });
+            }
+            Ok(())
+        }
+        _ => Err(InputError::WrongKind {
+            item: ind.id.clone(),
+            expected: expected(ind).to_string(),
+        }),
+    }
+}
