@@ -1,9 +1,11 @@
 //! `hoctap-core`: the domain model, criteria engine, offline store, evidence photos and sync logic
 //! of Sổ Học Tập. No FFI and no UI live here; shells (CLI, UniFFI bindings, server) sit on top.
 
+pub mod clock;
 pub mod criteria;
 pub mod engine;
 pub mod model;
+pub mod store;
 pub mod text;
 
 /// Version of the evaluation engine, recorded with every evaluation.
