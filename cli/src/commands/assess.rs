@@ -1,0 +1,292 @@
+//! `hoctap register`, `assess` (from a file or interactive Vietnamese prompts, saving every
+//! answer as it is given), `finalize`, `correct`, `show` and `summary`.
+
+use crate::error::{read_input, CliError, CliResult};
+use crate::output;
+use crate::{AssessArgs, RegisterArgs};
+use hoctap_core::criteria::{AnswerKind, CriteriaSet};
+use hoctap_core::engine::{AnswerValue, Answers, ItemAnswer};
+use hoctap_core::model::{Model, Points};
+use hoctap_core::store::assessments::{AssessmentInfo, Subject, SubjectKind};
+use hoctap_core::store::Store;
+use hoctap_core::text;
+use serde::Serialize;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+fn model_arg(code: &str) -> CliResult<Model> {
+    Model::from_code(code).ok_or_else(|| {
+        CliError::Invalid(format!(
+            "Mô hình không hợp lệ: {code} (gia_dinh, dong_ho, cong_dong, don_vi, cong_dan) / invalid model"
+        ))
+    })
+}
+
+pub fn register(data: Option<&Path>, a: &RegisterArgs) -> CliResult {
+    let model = model_arg(&a.model)?;
+    let year = a.year.unwrap_or_else(super::this_year);
+    let store = super::open_store(data)?;
+    let subject = Subject {
+        kind: SubjectKind::for_model(model),
+        id: a.subject.clone(),
+    };
+    let id = store.register(&subject, model, year)?;
+    if a.json {
+        output::json(&serde_json::json!({
+            "registration": id, "subject": subject, "model": model, "year": year
+        }))
+    } else {
+        println!(
+            "Đã đăng ký {} năm {year} / registered: {id}",
+            model.title_vi()
+        );
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct AssessOutput<'a> {
+    assessment: &'a AssessmentInfo,
+    evaluation: &'a hoctap_core::engine::Evaluation,
+}
+
+pub fn assess(data: Option<&Path>, a: &AssessArgs) -> CliResult {
+    let mut store = super::open_store(data)?;
+    let set = super::criteria::resolve(data, &a.criteria)?;
+    let year = a.year.unwrap_or_else(super::this_year);
+    let subject = Subject {
+        kind: SubjectKind::for_model(set.model),
+        id: a.subject.clone(),
+    };
+    // Read and check the answers file before creating anything.
+    let from_file = match &a.answers {
+        Some(path) => {
+            let answers = Answers::from_json(&set, &read_input(path)?, year)?;
+            if !answers.members.is_empty() {
+                return Err(CliError::Invalid(
+                    "Thành viên lấy từ danh sách hộ, không từ tệp câu trả lời; bỏ \"members\" / members come from the roster".into(),
+                ));
+            }
+            Some(answers)
+        }
+        None => None,
+    };
+    let info = store.start_assessment(&subject, &set, year)?;
+    match from_file {
+        Some(answers) => store.set_answers(&info.id, &answers.items)?,
+        None => interactive(&mut store, &info, &set)?,
+    }
+    let info = store.assessment(&info.id)?;
+    let evaluation = store.evaluate_assessment(&info.id)?;
+    if a.json {
+        output::json(&AssessOutput {
+            assessment: &info,
+            evaluation: &evaluation,
+        })
+    } else {
+        println!("Phiếu đánh giá / assessment: {}", info.id);
+        output::evaluation_text(&evaluation);
+        println!(
+            "Chốt phiếu bằng / finalize with: hoctap finalize {}",
+            info.id
+        );
+        Ok(())
+    }
+}
+
+/// Ask for each indicator in turn on stderr/stdin, saving every answer at once (a crash or a
+/// closed terminal loses nothing already typed). Enter keeps the current value; `q` stops.
+fn interactive(store: &mut Store, info: &AssessmentInfo, set: &CriteriaSet) -> CliResult {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut err = std::io::stderr();
+    let current = store.answers_of(info, set)?;
+    let evaluation = store.evaluate_assessment(&info.id)?;
+    let _ = writeln!(
+        err,
+        "Đánh giá theo {} — Enter: giữ nguyên / bỏ qua, q: dừng (đã lưu từng câu).",
+        set.title
+    );
+    'items: for ind in set.indicators() {
+        if ind.missing {
+            continue;
+        }
+        let max = ind.max.unwrap_or(Points::ZERO);
+        let now = current.items.get(&ind.id).and_then(|a| a.value);
+        let _ = writeln!(err, "\nChỉ số {} (tối đa {max} điểm): {}", ind.id, ind.text);
+        if let Some(g) = &ind.guidance {
+            let _ = writeln!(err, "  Hướng dẫn: {g}");
+        }
+        let derived = matches!(ind.answer, AnswerKind::Derived(_));
+        if derived {
+            if let Some(r) = evaluation.items.iter().find(|r| r.id == ind.id) {
+                let _ = writeln!(
+                    err,
+                    "  Tính từ thành viên: {} điểm{}",
+                    r.points
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| "chưa tính được".into()),
+                    r.explanation
+                        .as_deref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        loop {
+            let hint = match (&ind.answer, now) {
+                (AnswerKind::YesNo, Some(AnswerValue::YesNo(b))) => {
+                    format!("hiện tại: {}", if b { "có" } else { "không" })
+                }
+                (_, Some(AnswerValue::Points(p))) => format!("hiện tại: {p}"),
+                _ => "chưa trả lời".into(),
+            };
+            let ask = match ind.answer {
+                AnswerKind::YesNo => "Có/Không (c/k)",
+                AnswerKind::Derived(_) => "Enter để dùng giá trị tính, hoặc nhập điểm để sửa",
+                AnswerKind::Points { .. } => "Nhập điểm",
+            };
+            let _ = write!(err, "  {ask} [{hint}]: ");
+            let _ = err.flush();
+            let Some(Ok(line)) = lines.next() else {
+                let _ = writeln!(err);
+                break 'items;
+            };
+            let input = text::fold(&line);
+            if input.is_empty() {
+                break;
+            }
+            if input == "q" {
+                break 'items;
+            }
+            let value = match ind.answer {
+                AnswerKind::YesNo => match input.as_str() {
+                    "c" | "co" | "y" | "yes" | "1" => Some(AnswerValue::YesNo(true)),
+                    "k" | "khong" | "n" | "no" | "0" => Some(AnswerValue::YesNo(false)),
+                    _ => None,
+                },
+                _ => input
+                    .replace(',', ".")
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(Points::from_f64)
+                    .map(AnswerValue::Points),
+            };
+            let Some(value) = value else {
+                let _ = writeln!(err, "  Không hiểu \"{line}\", nhập lại.");
+                continue;
+            };
+            let override_reason = if derived {
+                let _ = write!(err, "  Lý do sửa giá trị tính tự động: ");
+                let _ = err.flush();
+                match lines.next() {
+                    Some(Ok(r)) if !r.trim().is_empty() => Some(r),
+                    _ => {
+                        let _ = writeln!(err, "  Cần lý do; giữ giá trị tính.");
+                        break;
+                    }
+                }
+            } else {
+                None
+            };
+            let answer = ItemAnswer {
+                value: Some(value),
+                note: current.items.get(&ind.id).and_then(|a| a.note.clone()),
+                override_reason,
+            };
+            match store.set_answer(&info.id, &ind.id, answer) {
+                Ok(()) => break,
+                Err(e) if e.is_user_error() => {
+                    let _ = writeln!(err, "  {e}");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn finalize(data: Option<&Path>, id: &str, json: bool) -> CliResult {
+    let mut store = super::open_store(data)?;
+    let done = store.finalize(id)?;
+    if json {
+        output::json(&done)
+    } else {
+        println!(
+            "Đã chốt phiếu / finalized: {} (sha256 {})",
+            done.id, done.content_sha256
+        );
+        output::evaluation_text(&done.evaluation);
+        Ok(())
+    }
+}
+
+pub fn correct(data: Option<&Path>, id: &str, json: bool) -> CliResult {
+    let mut store = super::open_store(data)?;
+    let info = store.correct(id)?;
+    if json {
+        output::json(&info)
+    } else {
+        println!(
+            "Bản sửa / correction: {} (lần {}, sửa cho {})",
+            info.id,
+            info.revision,
+            info.parent_id.as_deref().unwrap_or("")
+        );
+        Ok(())
+    }
+}
+
+pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
+    let store = super::open_store(data)?;
+    let info = store.assessment(id)?;
+    let evaluation = store.evaluate_assessment(id)?;
+    if json {
+        return output::json(&AssessOutput {
+            assessment: &info,
+            evaluation: &evaluation,
+        });
+    }
+    println!(
+        "Phiếu {} — {} năm {}, {} (lần {})",
+        info.id,
+        info.model.title_vi(),
+        info.year,
+        if info.state == "finalized" {
+            "đã chốt"
+        } else {
+            "nháp"
+        },
+        info.revision
+    );
+    output::evaluation_text(&evaluation);
+    Ok(())
+}
+
+pub fn summary(data: Option<&Path>, year: Option<i32>, json: bool) -> CliResult {
+    let year = year.unwrap_or_else(super::this_year);
+    let store = super::open_store(data)?;
+    let models = store.summary(year)?;
+    if json {
+        return output::json(&serde_json::json!({"year": year, "models": models}));
+    }
+    println!("Tổng hợp năm {year}:");
+    println!(
+        "{:<20} {:>9} {:>9} {:>7} {:>8} {:>7}",
+        "Mô hình", "Đăng ký", "Đã chấm", "Đạt", "Tổng số", "Tỷ lệ"
+    );
+    for m in models {
+        println!(
+            "{:<20} {:>9} {:>9} {:>7} {:>8} {:>7}",
+            m.title,
+            m.registered,
+            m.assessed,
+            m.passed,
+            m.all,
+            m.percentage
+                .map(|p| format!("{p:.1}%"))
+                .unwrap_or_else(|| "—".into())
+        );
+    }
+    Ok(())
+}

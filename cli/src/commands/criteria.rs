@@ -1,0 +1,233 @@
+//! `hoctap criteria list|show|validate|install`.
+
+use crate::error::{CliError, CliResult};
+use crate::output;
+use hoctap_core::criteria::{builtin, load, AnswerKind, CriteriaSet, SetStatus};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct SetListing {
+    id: String,
+    model: String,
+    title: String,
+    version: u32,
+    status: SetStatus,
+    document: Option<String>,
+    indicators: usize,
+    max: hoctap_core::model::Points,
+    sha256: String,
+    source: &'static str,
+}
+
+fn listing(set: &CriteriaSet, source: &'static str) -> SetListing {
+    SetListing {
+        id: set.id.clone(),
+        model: set.model.code().into(),
+        title: set.title.clone(),
+        version: set.version,
+        status: set.status,
+        document: set.document.number.clone(),
+        indicators: set.indicators().count(),
+        max: set.max_total(),
+        sha256: set.sha256(),
+        source,
+    }
+}
+
+/// Built-in sets, plus the sets installed in the data directory if it already exists.
+fn all_sets(data: Option<&Path>) -> CliResult<Vec<(CriteriaSet, &'static str)>> {
+    let mut sets: Vec<(CriteriaSet, &'static str)> = builtin::builtin_sets()
+        .into_iter()
+        .map(|s| (s, "builtin"))
+        .collect();
+    let dir = super::data_dir(data)?;
+    if dir.join(hoctap_core::store::DB_FILE).exists() {
+        let store = super::open_store(data)?;
+        let ids: Vec<String> = store
+            .conn()
+            .prepare("SELECT DISTINCT id FROM criteria_set ORDER BY id")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| CliError::Failure(e.to_string()))?;
+        for id in ids {
+            let set = store.criteria_set(&id)?;
+            sets.retain(|(s, _)| s.id != set.id);
+            sets.push((set, "installed"));
+        }
+    }
+    Ok(sets)
+}
+
+pub fn list(data: Option<&Path>, json: bool) -> CliResult {
+    let sets = all_sets(data)?;
+    if json {
+        let rows: Vec<SetListing> = sets.iter().map(|(s, src)| listing(s, src)).collect();
+        return output::json(&rows);
+    }
+    for (s, src) in &sets {
+        let status = match s.status {
+            SetStatus::Official => "chính thức",
+            SetStatus::Partial => "chưa đầy đủ",
+            SetStatus::Template => "mẫu",
+        };
+        println!(
+            "{:<22} v{:<3} {:<10} {:<12} {}{}",
+            s.id,
+            s.version,
+            s.model.code(),
+            status,
+            s.title,
+            if *src == "installed" {
+                " (đã cài)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Find a set by id among installed and built-in sets, or load it from a `.toml` path.
+pub fn resolve(data: Option<&Path>, id_or_path: &str) -> CliResult<CriteriaSet> {
+    if id_or_path.ends_with(".toml") || Path::new(id_or_path).is_file() {
+        return Ok(load::load_file(Path::new(id_or_path))?);
+    }
+    all_sets(data)?
+        .into_iter()
+        .map(|(s, _)| s)
+        .find(|s| s.id == id_or_path)
+        .ok_or_else(|| unknown_set(id_or_path))
+}
+
+fn unknown_set(id: &str) -> CliError {
+    CliError::Invalid(format!(
+        "Không có bộ tiêu chí \"{id}\" (xem `hoctap criteria list`) / unknown criteria set"
+    ))
+}
+
+/// Like [`resolve`] but without touching any database: built-in sets and files only.
+pub fn resolve_pure(id_or_path: &str) -> CliResult<CriteriaSet> {
+    if id_or_path.ends_with(".toml") || Path::new(id_or_path).is_file() {
+        return Ok(load::load_file(Path::new(id_or_path))?);
+    }
+    builtin::builtin_set(id_or_path).ok_or_else(|| unknown_set(id_or_path))
+}
+
+pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
+    let set = resolve(data, id)?;
+    if json {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            #[serde(flatten)]
+            set: &'a CriteriaSet,
+            sha256: String,
+        }
+        return output::json(&Shown {
+            sha256: set.sha256(),
+            set: &set,
+        });
+    }
+    println!("{} — {} (v{})", set.id, set.title, set.version);
+    if let Some(n) = &set.document.number {
+        println!("Văn bản: {n}");
+    }
+    for c in &set.criteria {
+        let max = c.max.map(|m| m.to_string()).unwrap_or_else(|| "?".into());
+        println!(
+            "Tiêu chí {} ({} điểm){}: {}",
+            c.id,
+            max,
+            if c.missing {
+                " [chưa có nội dung]"
+            } else {
+                ""
+            },
+            c.title
+        );
+        for i in &c.indicators {
+            let kind = match &i.answer {
+                AnswerKind::Points { step } => format!("điểm, bước {step}"),
+                AnswerKind::YesNo => "có/không".into(),
+                AnswerKind::Derived(_) => "tính từ thành viên".into(),
+            };
+            let max = i.max.map(|m| m.to_string()).unwrap_or_else(|| "?".into());
+            println!(
+                "  {} (0–{max}, {kind}){}: {}",
+                i.id,
+                if i.missing {
+                    " [chưa có nội dung]"
+                } else {
+                    ""
+                },
+                i.text
+            );
+        }
+    }
+    if let Some(p) = set.rules.pass_total {
+        println!("Đạt khi tổng ≥ {p}");
+    } else {
+        println!("Ngưỡng đạt: chưa có trong văn bản");
+    }
+    if let Some(f) = set.rules.indicator_floor {
+        println!("Không chỉ số nào dưới {f}");
+    }
+    for n in &set.notes {
+        println!("Ghi chú ({:?}, {}): {}", n.kind, n.about, n.text);
+    }
+    Ok(())
+}
+
+pub fn validate(file: &Path, json: bool) -> CliResult {
+    let src = crate::error::read_input(&file.display().to_string())?;
+    match load::parse_set(&src, &file.display().to_string()) {
+        Ok(set) => {
+            if json {
+                output::json(&serde_json::json!({
+                    "valid": true, "id": set.id, "version": set.version, "sha256": set.sha256(),
+                    "problems": []
+                }))
+            } else {
+                println!(
+                    "Hợp lệ / valid: {} v{} ({} chỉ số, sha256 {})",
+                    set.id,
+                    set.version,
+                    set.indicators().count(),
+                    set.sha256()
+                );
+                Ok(())
+            }
+        }
+        Err(report) => {
+            if json {
+                let problems: Vec<_> = report
+                    .problems
+                    .iter()
+                    .map(|p| serde_json::json!({"file": p.file, "line": p.line, "message": p.message}))
+                    .collect();
+                output::json(&serde_json::json!({"valid": false, "problems": problems}))?;
+                return Err(CliError::InvalidReported(format!(
+                    "Tệp bộ tiêu chí có {} lỗi / {} problem(s):\n{report}",
+                    report.problems.len(),
+                    report.problems.len()
+                )));
+            }
+            Err(CliError::Invalid(format!(
+                "Tệp bộ tiêu chí có {} lỗi / {} problem(s):\n{report}",
+                report.problems.len(),
+                report.problems.len()
+            )))
+        }
+    }
+}
+
+pub fn install(data: Option<&Path>, file: &Path, json: bool) -> CliResult {
+    let src = crate::error::read_input(&file.display().to_string())?;
+    let store = super::open_store(data)?;
+    let set = store.install_criteria(&src, &file.display().to_string())?;
+    if json {
+        output::json(&listing(&set, "installed"))
+    } else {
+        println!("Đã cài / installed: {} v{}", set.id, set.version);
+        Ok(())
+    }
+}

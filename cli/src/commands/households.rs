@@ -1,0 +1,226 @@
+//! `hoctap hamlet …`, `hoctap household …`, `hoctap member add`, `hoctap import roster`.
+
+use crate::error::{read_input, CliError, CliResult};
+use crate::output;
+use crate::MemberAddArgs;
+use hoctap_core::model::{Schooling, Sex};
+use hoctap_core::store::households::{HouseholdQuery, NewHousehold, NewMember};
+use hoctap_core::store::units::NewHamlet;
+use hoctap_core::text;
+use std::path::Path;
+
+pub fn hamlet_add(
+    data: Option<&Path>,
+    name: &str,
+    kind: Option<String>,
+    commune: Option<String>,
+    json: bool,
+) -> CliResult {
+    let store = super::open_store(data)?;
+    let h = store.add_hamlet(&NewHamlet {
+        name: name.into(),
+        kind,
+        commune_code: commune,
+        ..Default::default()
+    })?;
+    if json {
+        output::json(&h)
+    } else {
+        println!("Đã thêm thôn / hamlet added: {} ({})", h.name, h.id);
+        Ok(())
+    }
+}
+
+pub fn hamlet_list(data: Option<&Path>, json: bool) -> CliResult {
+    let store = super::open_store(data)?;
+    let hamlets = store.hamlets()?;
+    if json {
+        return output::json(&hamlets);
+    }
+    for h in hamlets {
+        let n = store.count_households(Some(&h.id))?;
+        println!("{}  {}  ({n} hộ)", h.id, h.name);
+    }
+    Ok(())
+}
+
+pub fn household_add(
+    data: Option<&Path>,
+    hamlet: &str,
+    head: &str,
+    address: Option<String>,
+    phone: Option<String>,
+    json: bool,
+) -> CliResult {
+    let mut store = super::open_store(data)?;
+    let hamlet = store.resolve_hamlet(hamlet)?;
+    let row = store.add_household(&NewHousehold {
+        hamlet_id: hamlet.id,
+        head: head.into(),
+        address,
+        phone,
+        ..Default::default()
+    })?;
+    if json {
+        output::json(&row)
+    } else {
+        println!("Đã thêm hộ / household added: {} ({})", row.head, row.id);
+        Ok(())
+    }
+}
+
+pub fn household_list(
+    data: Option<&Path>,
+    hamlet: Option<String>,
+    search: Option<String>,
+    json: bool,
+) -> CliResult {
+    let store = super::open_store(data)?;
+    let hamlet_id = match hamlet {
+        Some(h) => Some(store.resolve_hamlet(&h)?.id),
+        None => None,
+    };
+    let rows = store.list_households(&HouseholdQuery {
+        hamlet_id,
+        search,
+        ..Default::default()
+    })?;
+    if json {
+        return output::json(&rows);
+    }
+    for r in &rows {
+        println!(
+            "{}  {:<28} {:<16} {}",
+            r.id,
+            r.head,
+            r.hamlet,
+            r.address.as_deref().unwrap_or("")
+        );
+    }
+    println!("{} hộ", rows.len());
+    Ok(())
+}
+
+pub fn household_show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
+    let store = super::open_store(data)?;
+    let d = store.household_detail(id)?;
+    if json {
+        return output::json(&d);
+    }
+    println!("Hộ {} — chủ hộ {}", d.household.id, d.household.head);
+    println!("Thôn: {}", d.household.hamlet);
+    if let Some(a) = &d.household.address {
+        println!("Địa chỉ: {a}");
+    }
+    if let Some(p) = &d.household.phone {
+        println!("Điện thoại: {p}");
+    }
+    println!("Thành viên ({}):", d.members.len());
+    for m in &d.members {
+        println!(
+            "  {}  {}{}{}",
+            m.id,
+            m.name,
+            m.birth_year
+                .map(|y| format!(", sinh {y}"))
+                .unwrap_or_default(),
+            m.relation
+                .as_deref()
+                .map(|r| format!(", {r}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn yes_no(field: &str, v: Option<&str>) -> CliResult<Option<bool>> {
+    match v.map(text::fold).as_deref() {
+        None => Ok(None),
+        Some("co" | "yes" | "1" | "true") => Ok(Some(true)),
+        Some("khong" | "no" | "0" | "false") => Ok(Some(false)),
+        Some(other) => Err(CliError::Invalid(format!(
+            "--{field}: \"{other}\" phải là co hoặc khong / must be yes or no"
+        ))),
+    }
+}
+
+pub fn member_add(data: Option<&Path>, a: &MemberAddArgs) -> CliResult {
+    let sex = match a.sex.as_deref().map(text::fold).as_deref() {
+        None => None,
+        Some("nam" | "male") => Some(Sex::Male),
+        Some("nu" | "female") => Some(Sex::Female),
+        Some("khac" | "other") => Some(Sex::Other),
+        Some(other) => {
+            return Err(CliError::Invalid(format!(
+                "--sex: \"{other}\" phải là nam, nu hoặc khac / must be male, female or other"
+            )))
+        }
+    };
+    let schooling = match a.schooling.as_deref() {
+        None => None,
+        Some(s) => Some(Schooling::from_code(s).ok_or_else(|| {
+            CliError::Invalid(format!(
+                "--schooling: \"{s}\" không hợp lệ (preschool, in_school, out_of_school, finished, never)"
+            ))
+        })?),
+    };
+    let mut store = super::open_store(data)?;
+    let m = store.add_member(
+        &a.household,
+        &NewMember {
+            name: a.name.clone(),
+            birth_year: a.birth_year,
+            sex,
+            relation: a.relation.clone(),
+            schooling,
+            literate: yes_no("literate", a.literate.as_deref())?,
+            cdht: yes_no("cdht", a.cdht.as_deref())?,
+            cdht_group: a.cdht_group.clone(),
+            unable_to_learn: a.unable_to_learn,
+        },
+    )?;
+    if a.json {
+        output::json(&m)
+    } else {
+        println!("Đã thêm thành viên / member added: {} ({})", m.name, m.id);
+        Ok(())
+    }
+}
+
+pub fn import_roster(data: Option<&Path>, file: &str, json: bool) -> CliResult {
+    let csv = read_input(file)?;
+    let mut store = super::open_store(data)?;
+    match store.import_roster(&csv)? {
+        Ok(report) => {
+            if json {
+                output::json(&report)
+            } else {
+                println!(
+                    "Đã nhập / imported: {} hộ mới, {} thành viên; {} hộ đã có được bỏ qua ({} dòng)",
+                    report.households_added,
+                    report.members_added,
+                    report.households_skipped,
+                    report.rows
+                );
+                Ok(())
+            }
+        }
+        Err(problems) => {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{file}:{}: {}", p.line, p.message))
+                .collect();
+            let message = format!(
+                "Không nhập gì: tệp có {} dòng lỗi / nothing imported, {} bad row(s):\n{}",
+                problems.len(),
+                problems.len(),
+                lines.join("\n")
+            );
+            if json {
+                output::json(&serde_json::json!({"imported": false, "problems": problems}))?;
+                return Err(CliError::InvalidReported(message));
+            }
+            Err(CliError::Invalid(message))
+        }
+    }
+}
