@@ -1,0 +1,66 @@
+//! Test helper: writes and finalizes assessments in a loop, as a phone would, and prints
+//! `FINALIZED <id> <sha256>` only after each finalization has committed. The crash-safety test
+//! kills it with SIGKILL at random moments and checks that every reported assessment survived.
+//!
+//! Usage: `crash-writer DATA_DIR HOUSEHOLD_ID SEED`
+
+use hoctap_core::criteria::builtin::builtin_set;
+use hoctap_core::engine::{AnswerValue, ItemAnswer};
+use hoctap_core::model::Points;
+use hoctap_core::store::assessments::{Subject, SubjectKind};
+use hoctap_core::store::households::NewMember;
+use hoctap_core::store::Store;
+use rand::{Rng, SeedableRng};
+use std::io::Write;
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("crash-writer: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, dir, household, seed] = args.as_slice() else {
+        return Err("usage: crash-writer DATA_DIR HOUSEHOLD_ID SEED".into());
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.parse()?);
+    let mut store = Store::open_dir(std::path::Path::new(dir))?;
+    let set = builtin_set("cdht-324").ok_or("cdht-324 missing")?;
+    let stdout = std::io::stdout();
+    writeln!(stdout.lock(), "READY")?;
+    for n in 0.. {
+        let member = store.add_member(
+            household,
+            &NewMember {
+                name: format!("Người thử {seed}-{n}"),
+                birth_year: Some(1960 + (n % 40)),
+                ..Default::default()
+            },
+        )?;
+        let subject = Subject {
+            kind: SubjectKind::Member,
+            id: member.id,
+        };
+        let info = store.start_assessment(&subject, &set, 2026)?;
+        // Answers arrive one at a time, each autosaved in its own transaction.
+        for ind in set.indicators() {
+            let v = rng.gen_range(0..=10);
+            store.set_answer(
+                &info.id,
+                &ind.id,
+                ItemAnswer {
+                    value: Some(AnswerValue::Points(Points::whole(v))),
+                    note: (v < 5).then(|| "Cần cố gắng thêm".to_string()),
+                    override_reason: None,
+                },
+            )?;
+        }
+        let done = store.finalize(&info.id)?;
+        let mut out = stdout.lock();
+        writeln!(out, "FINALIZED {} {}", done.id, done.content_sha256)?;
+        out.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! Crash safety: a writer process that creates, answers and finalizes assessments is killed
+//! with SIGKILL at 200 random moments. After each kill the database passes
+//! `PRAGMA integrity_check`, and every assessment the writer reported finalized is present,
+//! still finalized, with the same content hash, and intact (content matches hash and rows).
+
+use hoctap_core::store::households::NewHousehold;
+use hoctap_core::store::units::NewHamlet;
+use hoctap_core::store::Store;
+use rand::{Rng, SeedableRng};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const KILLS: u64 = 200;
+
+#[test]
+fn sigkill_at_200_random_moments_loses_nothing_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let household = {
+        let mut store = Store::open_dir(dir.path()).unwrap();
+        let hamlet = store
+            .add_hamlet(&NewHamlet {
+                name: "Thôn Thử Nghiệm".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        store
+            .add_household(&NewHousehold {
+                hamlet_id: hamlet.id,
+                head: "Nguyễn Văn Thử".into(),
+                ..Default::default()
+            })
+            .unwrap()
+            .id
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
+    let mut reported: Vec<(String, String)> = Vec::new();
+    let mut kills_mid_work = 0;
+    for round in 0..KILLS {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
+            .arg(dir.path())
+            .arg(&household)
+            .arg(round.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Wait until the writer has opened the database, then let it run a random while.
+        let ready = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert_eq!(ready, "READY");
+        std::thread::sleep(Duration::from_micros(rng.gen_range(0..250_000)));
+        let still_running = child.try_wait().unwrap().is_none();
+        assert!(
+            still_running,
+            "writer exited early: {:?}",
+            child
+                .wait_with_output()
+                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        );
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        reader.join().unwrap();
+        let mut this_round = Vec::new();
+        for line in rx.try_iter() {
+            let parts: Vec<&str> = line.split(' ').collect();
+            if let ["FINALIZED", id, sha] = parts.as_slice() {
+                this_round.push((id.to_string(), sha.to_string()));
+            }
+        }
+        if this_round.is_empty() {
+            kills_mid_work += 1;
+        }
+        // Open as the app would after a crash.
+        let store = Store::open_dir(dir.path()).unwrap();
+        assert!(
+            store.integrity_ok().unwrap(),
+            "integrity_check after kill {round}"
+        );
+        for (id, sha) in &this_round {
+            let info = store.assessment(id).unwrap();
+            assert_eq!(info.state, "finalized", "{id} after kill {round}");
+            assert_eq!(info.content_sha256.as_deref(), Some(sha.as_str()));
+            store.verify(id).unwrap();
+        }
+        reported.extend(this_round);
+    }
+    // At the end, everything ever reported is still there and intact.
+    let store = Store::open_dir(dir.path()).unwrap();
+    assert!(store.integrity_ok().unwrap());
+    for (id, sha) in &reported {
+        let info = store.assessment(id).unwrap();
+        assert_eq!(info.content_sha256.as_deref(), Some(sha.as_str()));
+        store.verify(id).unwrap();
+    }
+    let finalized: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM assessment WHERE state = 'finalized'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(finalized as usize >= reported.len());
+    assert!(
+        !reported.is_empty(),
+        "the writer must have finalized something"
+    );
+    eprintln!(
+        "{KILLS} kills: {} assessments reported finalized and verified; {kills_mid_work} kills before any finalization in their round",
+        reported.len()
+    );
+}
