@@ -272,3 +272,16 @@ fn sha256_ignores_formatting_and_follows_content() {
     let c = parse_set(&changed, "c.toml").unwrap_or_else(|r| panic!("{r}"));
     assert_ne!(a.sha256(), c.sha256());
 }
+
+#[test]
+fn readme_example_validates() {
+    let readme = include_str!("../../criteria/README.md");
+    let start = readme.find("```toml\n").expect("example") + "```toml\n".len();
+    let len = readme[start..].find("```").expect("end of example");
+    let set = parse_set(&readme[start..start + len], "README.md").unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(set.id, "template-vi-du");
+    assert_eq!(
+        set.indicator("1.2").map(|i| &i.answer),
+        Some(&AnswerKind::Points { step: Points(50) })
+    );
+}
