@@ -431,3 +431,27 @@ fn hash_cache_follows_set_changes() {
         set.sha256()
     );
 }
+
+/// Rough timing of one cdht-324 evaluation (JSON parsing excluded). Run in release:
+/// `cargo test --release -p hoctap-core --test engine -- --ignored --nocapture timing`.
+#[test]
+#[ignore]
+fn timing_cdht_evaluation() {
+    let set = cdht();
+    let answers = Answers::from_json(&set, &cdht_json(&[8.0; 10]), 2026).expect("valid");
+    let n = 20_000u32;
+    let start = std::time::Instant::now();
+    let mut passed = 0u32;
+    for _ in 0..n {
+        let e = evaluate(std::hint::black_box(&set), &answers).expect("ok");
+        passed += u32::from(e.status == Status::Passed);
+    }
+    let per = start.elapsed() / n;
+    assert_eq!(passed, n);
+    let cold = std::time::Instant::now();
+    let _ = set.sha256();
+    eprintln!(
+        "cdht-324 evaluation: {per:?} per call; sha256 of the set alone: {:?}",
+        cold.elapsed()
+    );
+}

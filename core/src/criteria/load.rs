@@ -792,8 +792,8 @@ fn build_criterion<'a, 'i>(cx: &mut Ctx<'_>, t: Tbl<'a, 'i>) -> Option<CritSrc<'
     }
     Some(CritSrc {
         crit: Criterion {
-            id: id?,
-            title: title?,
+            id: id.unwrap_or_default(),
+            title: title.unwrap_or_default(),
             max,
             min_points,
             missing,
@@ -877,12 +877,14 @@ fn build_indicator(cx: &mut Ctx<'_>, t: &Tbl<'_, '_>) -> Option<Indicator> {
             );
         }
     }
+    // Placeholders keep a faulty indicator in the tree so that cross-field checks still see
+    // it; the set is never returned when any problem was reported.
     Some(Indicator {
-        id: id?,
-        text: text?,
+        id: id.unwrap_or_default(),
+        text: text.unwrap_or_default(),
         guidance,
         max,
-        answer: answer?,
+        answer: answer.unwrap_or(AnswerKind::YesNo),
         floor,
         evidence: EvidenceRule {
             required: evidence_min > 0,
@@ -901,7 +903,10 @@ fn build_derived(cx: &mut Ctx<'_>, d: &Tbl<'_, '_>) -> Option<DerivedRule> {
             let line = cx.line_of(d, "age_min");
             cx.push(
                 line,
-                format!("`age_min` {a} lớn hơn `age_max` {b} / age_min is greater than age_max"),
+                format!(
+                    "`{}` {a} lớn hơn `age_max` {b} / age_min is greater than age_max",
+                    d.key_path("age_min")
+                ),
             );
         }
     }
@@ -931,7 +936,10 @@ fn build_derived(cx: &mut Ctx<'_>, d: &Tbl<'_, '_>) -> Option<DerivedRule> {
             let line = cx.line_of(d, "min_share");
             cx.push(
                 line,
-                format!("`min_share` {s} phải nằm trong 0..1 / min_share must be within 0..1"),
+                format!(
+                    "`{}` {s} phải nằm trong 0..1 / min_share must be within 0..1",
+                    d.key_path("min_share")
+                ),
             );
         }
     }
@@ -977,6 +985,9 @@ fn check_set(
     let mut seen_ind: Vec<(&str, usize)> = Vec::new();
     let mut all_known = true;
     let mut sum_all = 0u64;
+    // Indicators whose max is below the global floor / each level's floor.
+    let mut over_global: Vec<String> = Vec::new();
+    let mut over_level: Vec<Vec<String>> = vec![Vec::new(); rules.levels.len()];
 
     for c in crits {
         let crit = &c.crit;
@@ -1080,32 +1091,16 @@ fn check_set(
                             ),
                         );
                     }
-                } else if let (Some(f), Some(r)) = (rules.indicator_floor, rules_t) {
-                    if f > max {
-                        let line = cx.line_of(r, "indicator_floor");
-                        cx.push(
-                            line,
-                            format!(
-                                "`rules.indicator_floor` {f} lớn hơn điểm tối đa {max} của chỉ số {} / \
-                                 global floor above the max of indicator {}",
-                                ind.id, ind.id
-                            ),
-                        );
+                } else if let Some(f) = rules.indicator_floor {
+                    if f > max && !over_global.contains(&ind.id) {
+                        over_global.push(ind.id.clone());
                     }
                 }
-                for (level, lt) in rules.levels.iter().zip(level_ts) {
-                    if let Some(f) = level.indicator_floor {
-                        if f > max {
-                            let line = cx.line_of(lt, "indicator_floor");
-                            cx.push(
-                                line,
-                                format!(
-                                    "Mức {}: mức tối thiểu {f} lớn hơn điểm tối đa {max} của chỉ số {} / \
-                                     level floor above the max of indicator {}",
-                                    level.code, ind.id, ind.id
-                                ),
-                            );
-                        }
+                for (li, level) in rules.levels.iter().enumerate() {
+                    if level.indicator_floor.is_some_and(|f| f > max)
+                        && !over_level[li].contains(&ind.id)
+                    {
+                        over_level[li].push(ind.id.clone());
                     }
                 }
             }
@@ -1143,6 +1138,32 @@ fn check_set(
                     ),
                 );
             }
+        }
+    }
+
+    if let (Some(f), Some(r), false) = (rules.indicator_floor, rules_t, over_global.is_empty()) {
+        let line = cx.line_of(r, "indicator_floor");
+        cx.push(
+            line,
+            format!(
+                "`rules.indicator_floor` {f} lớn hơn điểm tối đa của chỉ số {} / \
+                 global floor above the max of these indicators",
+                over_global.join(", ")
+            ),
+        );
+    }
+    for ((level, lt), ids) in rules.levels.iter().zip(level_ts).zip(&over_level) {
+        if let (Some(f), false) = (level.indicator_floor, ids.is_empty()) {
+            let line = cx.line_of(lt, "indicator_floor");
+            cx.push(
+                line,
+                format!(
+                    "Mức {}: mức tối thiểu {f} lớn hơn điểm tối đa của chỉ số {} / \
+                     level floor above the max of these indicators",
+                    level.code,
+                    ids.join(", ")
+                ),
+            );
         }
     }
 
