@@ -3,9 +3,10 @@
 //! Exit codes: 0 success; 2 invalid input or usage (message on stderr, Vietnamese first);
 //! 1 any other failure. `--json` output shapes are documented in `docs/CLI.md` and stable.
 
+#[macro_use]
+mod output;
 mod commands;
 mod error;
-mod output;
 
 use clap::{Args, Parser, Subcommand};
 use error::{EXIT_INVALID, EXIT_OK};
@@ -317,7 +318,7 @@ fn main() {
                 _ => EXIT_INVALID,
             };
             if code == EXIT_INVALID {
-                eprintln!("Lỗi cú pháp lệnh / usage error (xem `hoctap --help`):");
+                errln!("Lỗi cú pháp lệnh / usage error (xem `hoctap --help`):");
             }
             let _ = e.print();
             std::process::exit(code);
@@ -325,7 +326,7 @@ fn main() {
     };
     let json_errors = std::env::args().any(|a| a == "--json");
     if let Err(e) = run(cli) {
-        eprintln!("Lỗi / error: {}", e.message());
+        errln!("Lỗi / error: {}", e.message());
         if json_errors && !matches!(e, error::CliError::InvalidReported(_)) {
             // A machine-readable error on stdout for scripts that asked for JSON.
             let _ = output::json(&serde_json::json!({

@@ -2,6 +2,27 @@
 //! Vietnamese text for people.
 
 use crate::error::{CliError, CliResult};
+
+/// `eprintln!` that never panics.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// `println!` that never panics: a closed stdout (`hoctap … | head`) is not an error worth a
+/// crash, so write failures are ignored.
+macro_rules! outln {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 use hoctap_core::engine::{Evaluation, Status};
 use serde::Serialize;
 
@@ -9,7 +30,7 @@ use serde::Serialize;
 pub fn json<T: Serialize>(value: &T) -> CliResult {
     let s =
         serde_json::to_string_pretty(value).map_err(|e| CliError::Failure(format!("JSON: {e}")))?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }
 
@@ -24,7 +45,7 @@ pub fn status_vi(s: Status) -> &'static str {
 
 /// Print an evaluation for people.
 pub fn evaluation_text(e: &Evaluation) {
-    println!(
+    outln!(
         "Kết quả: {} — {} / {} điểm{}",
         status_vi(e.status),
         e.total,
@@ -36,15 +57,15 @@ pub fn evaluation_text(e: &Evaluation) {
     );
     for c in &e.subtotals {
         let max = c.max.map(|m| m.to_string()).unwrap_or_else(|| "?".into());
-        println!("  Tiêu chí {}: {} / {} — {}", c.id, c.total, max, c.title);
+        outln!("  Tiêu chí {}: {} / {} — {}", c.id, c.total, max, c.title);
     }
     if !e.reasons.is_empty() {
-        println!("Lý do:");
+        outln!("Lý do:");
         for r in &e.reasons {
-            println!("  - {}", r.message);
+            outln!("  - {}", r.message);
         }
     }
-    println!(
+    outln!(
         "Bộ tiêu chí {} phiên bản {} (sha256 {}…)",
         e.criteria.id,
         e.criteria.version,

@@ -36,7 +36,7 @@ pub fn register(data: Option<&Path>, a: &RegisterArgs) -> CliResult {
             "registration": id, "subject": subject, "model": model, "year": year
         }))
     } else {
-        println!(
+        outln!(
             "Đã đăng ký {} năm {year} / registered: {id}",
             model.title_vi()
         );
@@ -84,9 +84,9 @@ pub fn assess(data: Option<&Path>, a: &AssessArgs) -> CliResult {
             evaluation: &evaluation,
         })
     } else {
-        println!("Phiếu đánh giá / assessment: {}", info.id);
+        outln!("Phiếu đánh giá / assessment: {}", info.id);
         output::evaluation_text(&evaluation);
-        println!(
+        outln!(
             "Chốt phiếu bằng / finalize with: hoctap finalize {}",
             info.id
         );
@@ -212,9 +212,10 @@ pub fn finalize(data: Option<&Path>, id: &str, json: bool) -> CliResult {
     if json {
         output::json(&done)
     } else {
-        println!(
+        outln!(
             "Đã chốt phiếu / finalized: {} (sha256 {})",
-            done.id, done.content_sha256
+            done.id,
+            done.content_sha256
         );
         output::evaluation_text(&done.evaluation);
         Ok(())
@@ -227,7 +228,7 @@ pub fn correct(data: Option<&Path>, id: &str, json: bool) -> CliResult {
     if json {
         output::json(&info)
     } else {
-        println!(
+        outln!(
             "Bản sửa / correction: {} (lần {}, sửa cho {})",
             info.id,
             info.revision,
@@ -247,7 +248,7 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
             evaluation: &evaluation,
         });
     }
-    println!(
+    outln!(
         "Phiếu {} — {} năm {}, {} (lần {})",
         info.id,
         info.model.title_vi(),
@@ -270,13 +271,18 @@ pub fn summary(data: Option<&Path>, year: Option<i32>, json: bool) -> CliResult 
     if json {
         return output::json(&serde_json::json!({"year": year, "models": models}));
     }
-    println!("Tổng hợp năm {year}:");
-    println!(
+    outln!("Tổng hợp năm {year}:");
+    outln!(
         "{:<20} {:>9} {:>9} {:>7} {:>8} {:>7}",
-        "Mô hình", "Đăng ký", "Đã chấm", "Đạt", "Tổng số", "Tỷ lệ"
+        "Mô hình",
+        "Đăng ký",
+        "Đã chấm",
+        "Đạt",
+        "Tổng số",
+        "Tỷ lệ"
     );
     for m in models {
-        println!(
+        outln!(
             "{:<20} {:>9} {:>9} {:>7} {:>8} {:>7}",
             m.title,
             m.registered,

@@ -70,7 +70,7 @@ pub fn list(data: Option<&Path>, json: bool) -> CliResult {
             SetStatus::Partial => "chưa đầy đủ",
             SetStatus::Template => "mẫu",
         };
-        println!(
+        outln!(
             "{:<22} v{:<3} {:<10} {:<12} {}{}",
             s.id,
             s.version,
@@ -127,13 +127,13 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
             set: &set,
         });
     }
-    println!("{} — {} (v{})", set.id, set.title, set.version);
+    outln!("{} — {} (v{})", set.id, set.title, set.version);
     if let Some(n) = &set.document.number {
-        println!("Văn bản: {n}");
+        outln!("Văn bản: {n}");
     }
     for c in &set.criteria {
         let max = c.max.map(|m| m.to_string()).unwrap_or_else(|| "?".into());
-        println!(
+        outln!(
             "Tiêu chí {} ({} điểm){}: {}",
             c.id,
             max,
@@ -151,7 +151,7 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
                 AnswerKind::Derived(_) => "tính từ thành viên".into(),
             };
             let max = i.max.map(|m| m.to_string()).unwrap_or_else(|| "?".into());
-            println!(
+            outln!(
                 "  {} (0–{max}, {kind}){}: {}",
                 i.id,
                 if i.missing {
@@ -164,15 +164,15 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
         }
     }
     if let Some(p) = set.rules.pass_total {
-        println!("Đạt khi tổng ≥ {p}");
+        outln!("Đạt khi tổng ≥ {p}");
     } else {
-        println!("Ngưỡng đạt: chưa có trong văn bản");
+        outln!("Ngưỡng đạt: chưa có trong văn bản");
     }
     if let Some(f) = set.rules.indicator_floor {
-        println!("Không chỉ số nào dưới {f}");
+        outln!("Không chỉ số nào dưới {f}");
     }
     for n in &set.notes {
-        println!("Ghi chú ({:?}, {}): {}", n.kind, n.about, n.text);
+        outln!("Ghi chú ({:?}, {}): {}", n.kind, n.about, n.text);
     }
     Ok(())
 }
@@ -187,7 +187,7 @@ pub fn validate(file: &Path, json: bool) -> CliResult {
                     "problems": []
                 }))
             } else {
-                println!(
+                outln!(
                     "Hợp lệ / valid: {} v{} ({} chỉ số, sha256 {})",
                     set.id,
                     set.version,
@@ -227,7 +227,7 @@ pub fn install(data: Option<&Path>, file: &Path, json: bool) -> CliResult {
     if json {
         output::json(&listing(&set, "installed"))
     } else {
-        println!("Đã cài / installed: {} v{}", set.id, set.version);
+        outln!("Đã cài / installed: {} v{}", set.id, set.version);
         Ok(())
     }
 }

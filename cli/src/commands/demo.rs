@@ -102,10 +102,10 @@ pub fn run(data: Option<&Path>, json: bool) -> CliResult {
             "hamlet": hamlet, "finalized": done, "summary": summary
         }));
     }
-    println!("Đã tạo thôn \"{}\" với 3 hộ.", hamlet.name);
-    println!("Đã chấm và chốt phiếu Công dân học tập {}:", done.id);
+    outln!("Đã tạo thôn \"{}\" với 3 hộ.", hamlet.name);
+    outln!("Đã chấm và chốt phiếu Công dân học tập {}:", done.id);
     output::evaluation_text(&done.evaluation);
-    println!();
-    println!("Thử tiếp / next: hoctap household list --search binh ; hoctap summary");
+    outln!();
+    outln!("Thử tiếp / next: hoctap household list --search binh ; hoctap summary");
     Ok(())
 }

@@ -26,7 +26,7 @@ pub fn hamlet_add(
     if json {
         output::json(&h)
     } else {
-        println!("Đã thêm thôn / hamlet added: {} ({})", h.name, h.id);
+        outln!("Đã thêm thôn / hamlet added: {} ({})", h.name, h.id);
         Ok(())
     }
 }
@@ -39,7 +39,7 @@ pub fn hamlet_list(data: Option<&Path>, json: bool) -> CliResult {
     }
     for h in hamlets {
         let n = store.count_households(Some(&h.id))?;
-        println!("{}  {}  ({n} hộ)", h.id, h.name);
+        outln!("{}  {}  ({n} hộ)", h.id, h.name);
     }
     Ok(())
 }
@@ -64,7 +64,7 @@ pub fn household_add(
     if json {
         output::json(&row)
     } else {
-        println!("Đã thêm hộ / household added: {} ({})", row.head, row.id);
+        outln!("Đã thêm hộ / household added: {} ({})", row.head, row.id);
         Ok(())
     }
 }
@@ -89,7 +89,7 @@ pub fn household_list(
         return output::json(&rows);
     }
     for r in &rows {
-        println!(
+        outln!(
             "{}  {:<28} {:<16} {}",
             r.id,
             r.head,
@@ -97,7 +97,7 @@ pub fn household_list(
             r.address.as_deref().unwrap_or("")
         );
     }
-    println!("{} hộ", rows.len());
+    outln!("{} hộ", rows.len());
     Ok(())
 }
 
@@ -107,17 +107,17 @@ pub fn household_show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
     if json {
         return output::json(&d);
     }
-    println!("Hộ {} — chủ hộ {}", d.household.id, d.household.head);
-    println!("Thôn: {}", d.household.hamlet);
+    outln!("Hộ {} — chủ hộ {}", d.household.id, d.household.head);
+    outln!("Thôn: {}", d.household.hamlet);
     if let Some(a) = &d.household.address {
-        println!("Địa chỉ: {a}");
+        outln!("Địa chỉ: {a}");
     }
     if let Some(p) = &d.household.phone {
-        println!("Điện thoại: {p}");
+        outln!("Điện thoại: {p}");
     }
-    println!("Thành viên ({}):", d.members.len());
+    outln!("Thành viên ({}):", d.members.len());
     for m in &d.members {
-        println!(
+        outln!(
             "  {}  {}{}{}",
             m.id,
             m.name,
@@ -182,7 +182,7 @@ pub fn member_add(data: Option<&Path>, a: &MemberAddArgs) -> CliResult {
     if a.json {
         output::json(&m)
     } else {
-        println!("Đã thêm thành viên / member added: {} ({})", m.name, m.id);
+        outln!("Đã thêm thành viên / member added: {} ({})", m.name, m.id);
         Ok(())
     }
 }
@@ -195,7 +195,7 @@ pub fn import_roster(data: Option<&Path>, file: &str, json: bool) -> CliResult {
             if json {
                 output::json(&report)
             } else {
-                println!(
+                outln!(
                     "Đã nhập / imported: {} hộ mới, {} thành viên; {} hộ đã có được bỏ qua ({} dòng)",
                     report.households_added,
                     report.members_added,
