@@ -6,6 +6,7 @@ pub mod criteria;
 pub mod engine;
 pub mod model;
 pub mod store;
+pub mod sync;
 pub mod text;
 
 /// Version of the evaluation engine, recorded with every evaluation.
