@@ -202,7 +202,7 @@ fn check_item_rules(set: &CriteriaSet, ind: &Indicator, p: Points, failures: &mu
             ));
         }
     }
-    if p == Points::ZERO && set.rules.knockout.iter().any(|k| *k == ind.id) {
+    if p == Points::ZERO && set.rules.knockout.contains(&ind.id) {
         failures.push(reason(
             "knockout",
             Some(&ind.id),
@@ -219,7 +219,7 @@ fn reached_level(set: &CriteriaSet, total: u32, items: &[ItemResult]) -> Option<
     set.rules
         .levels
         .iter()
-        .filter(|l| {
+        .rfind(|l| {
             l.min_total.is_none_or(|m| total >= m.0)
                 && l.indicator_floor.is_none_or(|f| {
                     items
@@ -227,7 +227,6 @@ fn reached_level(set: &CriteriaSet, total: u32, items: &[ItemResult]) -> Option<
                         .all(|i| i.points.is_some_and(|p| p >= f) || i.max.is_none())
                 })
         })
-        .last()
         .map(|l| l.code.clone())
 }
 
