@@ -6,6 +6,7 @@ use crate::model::{MemberFacts, Schooling, Sex};
 use crate::{clock, text};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// A household as listed: enough for a row on a phone screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -303,18 +304,6 @@ fn refresh_search(tx: &Transaction<'_>, household_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Escape `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-fn like_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl Store {
     /// Add a household to a hamlet.
     pub fn add_household(&mut self, new: &NewHousehold) -> Result<HouseholdRow> {
@@ -385,29 +374,64 @@ impl Store {
     /// Households in Vietnamese order of the head's name (given name first), optionally within
     /// one hamlet and matching a search text.
     pub fn list_households(&self, q: &HouseholdQuery) -> Result<Vec<HouseholdRow>> {
-        let pattern = q
+        // `search_fold` is already folded (lower case, no diacritics), so a plain substring test
+        // with the folded search text matches exactly what `LIKE '%…%'` did, without LIKE's
+        // per-character case folding and escapes.
+        let needle = q
             .search
             .as_deref()
             .map(text::fold)
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("%{}%", like_escape(&s)));
+            .filter(|s| !s.is_empty());
         let limit = q.limit.map_or(-1, i64::from);
         let offset = q.offset.map_or(0, i64::from);
-        let sql = format!(
-            "{ROW_SQL} WHERE (?1 IS NULL OR h.hamlet_id = ?1)
-               AND (?2 IS NULL OR h.search_fold LIKE ?2 ESCAPE '\\')
-             ORDER BY {} LIMIT ?3 OFFSET ?4",
-            if q.hamlet_id.is_some() {
-                "h.hamlet_id, h.sort_key"
-            } else {
-                "h.sort_key"
+        // One statement per shape, so that each gets the plan that suits it (all take the same
+        // four parameters; ties in name order are broken by id):
+        // - one hamlet: the (hamlet_id, sort_key) index range, a few hundred rows;
+        // - everyone, no search: the covering `household_list` index alone, no table lookups;
+        // - everyone, with a search: one pass over the table, then sort the matches (walking the
+        //   name index instead would look up every household in the table, in random order).
+        // Hamlet names are read once (a commune has tens of hamlets) rather than joined per row.
+        let sql = match (q.hamlet_id.is_some(), needle.is_some()) {
+            (true, _) => {
+                "SELECT id, head_name, address, phone, hamlet_id FROM household
+                 WHERE hamlet_id = ?1 AND (?2 IS NULL OR instr(search_fold, ?2) > 0)
+                 ORDER BY sort_key, id LIMIT ?3 OFFSET ?4"
             }
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(params![q.hamlet_id, pattern, limit, offset], row_from)?
+            (false, false) => {
+                "SELECT id, head_name, address, phone, hamlet_id FROM household
+                 WHERE ?1 IS NULL AND ?2 IS NULL
+                 ORDER BY sort_key, id LIMIT ?3 OFFSET ?4"
+            }
+            (false, true) => {
+                "SELECT id, head_name, address, phone, hamlet_id FROM household NOT INDEXED
+                 WHERE ?1 IS NULL AND instr(search_fold, ?2) > 0
+                 ORDER BY sort_key, id LIMIT ?3 OFFSET ?4"
+            }
+        };
+        let hamlets: HashMap<String, String> = self
+            .conn
+            .prepare_cached("SELECT id, name FROM hamlet")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![q.hamlet_id, needle, limit, offset])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let hamlet_id: String = r.get(4)?;
+            // Foreign keys guarantee the hamlet; a row without one is left out, as the join did.
+            let Some(hamlet) = hamlets.get(&hamlet_id) else {
+                continue;
+            };
+            out.push(HouseholdRow {
+                id: r.get(0)?,
+                head: r.get(1)?,
+                address: r.get(2)?,
+                phone: r.get(3)?,
+                hamlet_id,
+                hamlet: hamlet.clone(),
+            });
+        }
+        Ok(out)
     }
 
     /// Number of households (optionally in one hamlet).

@@ -13,6 +13,7 @@ pub const SCHEMA_SQL: &str = include_str!("schema.sql");
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_sync_and_evidence.sql"),
+    include_str!("migrations/0003_household_list_index.sql"),
 ];
 
 /// The schema version this build writes.

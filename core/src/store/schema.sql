@@ -45,7 +45,8 @@ CREATE TABLE household (
     updated_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX household_hamlet_sort ON household (hamlet_id, sort_key);
-CREATE INDEX household_sort ON household (sort_key);
+-- Covering index for the list of all households in name order (id breaks ties).
+CREATE INDEX household_list ON household (sort_key, id, head_name, address, phone, hamlet_id);
 CREATE UNIQUE INDEX household_roster_code ON household (hamlet_id, roster_code) WHERE roster_code IS NOT NULL;
 
 CREATE TABLE member (
