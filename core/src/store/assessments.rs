@@ -642,7 +642,8 @@ impl Store {
         let sha = sha256_hex(json.as_bytes());
         tx.prepare_cached(
             "UPDATE assessment SET state = 'finalized', result_status = ?2, total = ?3, content = ?4,
-                 content_sha256 = ?5, finalized_at = ?6, finalized_offset = ?7, updated_at = ?6
+                 content_sha256 = ?5, finalized_at = ?6, finalized_offset = ?7, updated_at = ?6,
+                 sync_state = 'queued'
              WHERE id = ?1 AND state = 'draft'",
         )?
         .execute(params![

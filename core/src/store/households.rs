@@ -140,7 +140,7 @@ pub fn sex_from_code(code: &str) -> Option<Sex> {
     }
 }
 
-fn sex_code(s: Sex) -> &'static str {
+pub(crate) fn sex_code(s: Sex) -> &'static str {
     match s {
         Sex::Male => "male",
         Sex::Female => "female",
@@ -286,7 +286,7 @@ fn search_fold(
     s
 }
 
-fn refresh_search(tx: &Transaction<'_>, household_id: &str) -> Result<()> {
+pub(crate) fn refresh_search(tx: &Transaction<'_>, household_id: &str) -> Result<()> {
     let (head, address, phone): (String, Option<String>, Option<String>) = tx
         .prepare_cached("SELECT head_name, address, phone FROM household WHERE id = ?1")?
         .query_row([household_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

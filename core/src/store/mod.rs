@@ -26,6 +26,9 @@ use std::path::{Path, PathBuf};
 /// File name of the database inside a data directory.
 pub const DB_FILE: &str = "hoctap.db";
 
+/// Folder of evidence photos inside a data directory.
+pub const EVIDENCE_DIR: &str = "evidence";
+
 /// An open device database.
 pub struct Store {
     conn: Connection,
@@ -74,6 +77,15 @@ impl Store {
     /// Path of the database file (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Directory of the content-addressed evidence photos: `evidence/` beside the database
+    /// (`None` for an in-memory store).
+    pub fn evidence_dir(&self) -> Option<PathBuf> {
+        self.path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(|d| d.join(EVIDENCE_DIR))
     }
 
     /// The underlying connection, for read-only inspection in tests and tools.

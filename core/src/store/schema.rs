@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_sync_and_evidence.sql"),
     include_str!("migrations/0003_household_list_index.sql"),
+    include_str!("migrations/0004_outbox.sql"),
 ];
 
 /// The schema version this build writes.

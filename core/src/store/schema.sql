@@ -42,7 +42,8 @@ CREATE TABLE household (
     legacy_code TEXT,                      -- code in pre-July-2025 records
     created_at TEXT NOT NULL,
     created_offset INTEGER NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    server_known INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX household_hamlet_sort ON household (hamlet_id, sort_key);
 -- Covering index for the list of all households in name order (id breaks ties).
@@ -127,8 +128,15 @@ CREATE TABLE assessment (
     sync_state TEXT NOT NULL DEFAULT 'local'
         CHECK (sync_state IN ('local', 'queued', 'sending', 'sent', 'needs_correction', 'wedged')),
     sync_detail TEXT,
+    sync_attempts INTEGER NOT NULL DEFAULT 0,
+    sync_next_at TEXT,
+    sent_at TEXT,
+    server_status TEXT,
+    server_total INTEGER,
+    server_comment TEXT,
     CHECK (state = 'draft' OR (content IS NOT NULL AND content_sha256 IS NOT NULL AND finalized_at IS NOT NULL))
 ) STRICT;
+CREATE INDEX assessment_sync ON assessment (sync_state);
 CREATE INDEX assessment_subject ON assessment (subject_kind, subject_id, year);
 CREATE UNIQUE INDEX assessment_one_child ON assessment (parent_id) WHERE parent_id IS NOT NULL;
 
@@ -218,3 +226,33 @@ BEGIN SELECT RAISE(ABORT, 'assessment is finalized'); END;
 CREATE TRIGGER evidence_frozen_delete BEFORE DELETE ON evidence
 WHEN (SELECT state FROM assessment WHERE id = OLD.assessment_id) = 'finalized'
 BEGIN SELECT RAISE(ABORT, 'assessment is finalized'); END;
+
+CREATE TABLE outbox_batch (
+    id TEXT PRIMARY KEY,                    -- batch uuid, reused until the server answers
+    body TEXT NOT NULL,                     -- the exact request body, replayed verbatim
+    created_at TEXT NOT NULL,
+    answered_at TEXT
+) STRICT;
+
+CREATE TABLE outbox_batch_item (
+    batch_id TEXT NOT NULL REFERENCES outbox_batch(id),
+    assessment_id TEXT NOT NULL REFERENCES assessment(id),
+    content_sha256 TEXT NOT NULL,
+    PRIMARY KEY (batch_id, assessment_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE blob_upload (
+    sha256 TEXT PRIMARY KEY,                -- a photo the server holds, hash-verified
+    confirmed_at TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE sync_run (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT,                           -- done | partial | cancelled | offline | auth | failed
+    detail TEXT,
+    clock_skew_ms INTEGER,                  -- server time minus device time
+    uploaded INTEGER NOT NULL DEFAULT 0,
+    bytes_sent INTEGER NOT NULL DEFAULT 0
+) STRICT;

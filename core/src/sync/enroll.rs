@@ -1,0 +1,65 @@
+//! Enrollment: trade a one-time code (scanned from a QR code or typed) for a device token and
+//! the hamlets this device may act in.
+
+use super::error::SyncError;
+use super::machine::{HttpRequest, Method};
+use super::protocol::{EnrollPayload, EnrollRequest, EnrollResponse, API_PREFIX};
+use super::state::{self, Enrollment};
+use super::transport::Transport;
+use crate::clock;
+use crate::store::{Store, StoreError};
+
+/// Read a scanned QR payload (the JSON from `hoctap-server admin enroll-code`).
+pub fn parse_payload(text: &str) -> Result<EnrollPayload, StoreError> {
+    serde_json::from_str(text.trim()).map_err(|_| {
+        StoreError::Invalid(
+            "Mã QR không phải mã đăng ký Sổ Học Tập / not an enrollment code".into(),
+        )
+    })
+}
+
+/// Enroll this device with `server` using `code`; saves the token and scope in the store.
+pub fn enroll(
+    store: &Store,
+    transport: &dyn Transport,
+    server: &str,
+    code: &str,
+    device_name: Option<String>,
+) -> Result<Enrollment, SyncError> {
+    let body = serde_json::to_vec(&EnrollRequest {
+        code: code.trim().to_string(),
+        device_name,
+        app_version: Some(crate::ENGINE_VERSION.to_string()),
+    })
+    .map_err(|e| SyncError::Protocol(e.to_string()))?;
+    let request = HttpRequest {
+        method: Method::Post,
+        path: format!("{API_PREFIX}/enroll"),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body,
+    };
+    let resp = transport
+        .send(&request)
+        .map_err(|e| SyncError::Transient(e.0))?;
+    match resp.status {
+        200 | 201 => {}
+        401 | 403 | 404 => {
+            return Err(SyncError::Auth(
+                "Mã đăng ký sai, đã dùng hoặc hết hạn / enrollment code refused".into(),
+            ))
+        }
+        429 | 500..=599 => return Err(SyncError::Transient(format!("HTTP {}", resp.status))),
+        s => return Err(SyncError::Protocol(format!("HTTP {s}"))),
+    }
+    let answer: EnrollResponse = serde_json::from_slice(&resp.body)
+        .map_err(|e| SyncError::Protocol(format!("unreadable enrollment answer: {e}")))?;
+    let enrollment = Enrollment {
+        server: server.trim_end_matches('/').to_string(),
+        device_id: answer.device_id,
+        token: answer.token,
+        scope: answer.scope,
+        enrolled_at: clock::now().utc,
+    };
+    state::save_enrollment(store, &enrollment)?;
+    Ok(enrollment)
+}
