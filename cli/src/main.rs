@@ -57,6 +57,22 @@ enum Command {
     Summary(SummaryArgs),
     /// Chạy thử: tạo thôn, hộ, thành viên và chấm một phiếu / demo
     Demo(JsonFlag),
+    /// Đăng ký máy với máy chủ / enroll this device with a server
+    Enroll {
+        /// Địa chỉ máy chủ / server URL
+        url: Option<String>,
+        /// Mã đăng ký một lần / one-time code
+        code: Option<String>,
+        /// Nội dung mã QR (JSON) / scanned QR payload
+        #[arg(long)]
+        qr: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Đồng bộ với máy chủ / sync with the server
+    Sync(JsonFlag),
+    /// Hàng đợi gửi / upload queue
+    Outbox(JsonFlag),
 }
 
 #[derive(Args, Debug)]
@@ -304,6 +320,14 @@ fn run(cli: Cli) -> error::CliResult {
         Command::Show(a) => commands::assess::show(data.as_deref(), &a.id, a.json),
         Command::Summary(a) => commands::assess::summary(data.as_deref(), a.year, a.json),
         Command::Demo(f) => commands::demo::run(data.as_deref(), f.json),
+        Command::Enroll {
+            url,
+            code,
+            qr,
+            json,
+        } => commands::sync::enroll(data.as_deref(), url, code, qr, json),
+        Command::Sync(f) => commands::sync::sync(data.as_deref(), f.json),
+        Command::Outbox(f) => commands::sync::outbox(data.as_deref(), f.json),
     }
 }
 

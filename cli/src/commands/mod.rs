@@ -5,6 +5,7 @@ pub mod criteria;
 pub mod demo;
 pub mod households;
 pub mod score;
+pub mod sync;
 
 use crate::error::{CliError, CliResult};
 use hoctap_core::store::Store;
