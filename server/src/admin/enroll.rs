@@ -41,9 +41,11 @@ pub async fn enroll_code(
                     found.push(h);
                 }
             }
-            None => return Err(AdminError::Invalid(format!(
+            None => {
+                return Err(AdminError::Invalid(format!(
                 "Không có thôn \"{name}\" (xem `hoctap-server admin hamlet list`) / unknown hamlet"
-            ))),
+            )))
+            }
         }
     }
     let code = new_code();
