@@ -55,10 +55,11 @@ macro_rules! both_backends {
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub database: Option<String>,
+    pg_name: Option<String>,
 }
 
-fn create_pg_database(base: &str) -> String {
-    let name = format!("hoctap_t_{}", uuid::Uuid::now_v7().simple());
+/// Run one statement on the database of `HOCTAP_TEST_PG_URL`.
+fn pg_admin(base: &str, sql: String) -> Result<(), sqlx::Error> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -66,31 +67,52 @@ fn create_pg_database(base: &str) -> String {
     rt.block_on(async {
         use sqlx::Connection;
         sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(base)
-            .await
-            .expect("connect to HOCTAP_TEST_PG_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        let mut conn = sqlx::AnyConnection::connect(base).await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(&mut conn)
-            .await
-            .expect("create test database");
-    });
+            .await?;
+        conn.close().await
+    })
+}
+
+/// A fresh database for one test: (its name, its URL).
+fn create_pg_database(base: &str) -> (String, String) {
+    let name = format!("hoctap_t_{}", uuid::Uuid::now_v7().simple());
+    pg_admin(base, format!("CREATE DATABASE {name}")).expect("create test database");
     match base.rsplit_once('/') {
-        Some((prefix, _)) => format!("{prefix}/{name}"),
+        Some((prefix, _)) => (name.clone(), format!("{prefix}/{name}")),
         None => panic!("bad HOCTAP_TEST_PG_URL"),
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let (Some(name), Ok(base)) = (&self.pg_name, std::env::var("HOCTAP_TEST_PG_URL")) {
+            // FORCE (PostgreSQL 13+) ends a server still connected.
+            let _ = pg_admin(
+                &base,
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
     }
 }
 
 impl Env {
     pub fn new(backend: Backend) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
-        let database = match backend {
-            Backend::Sqlite => None,
+        let (pg_name, database) = match backend {
+            Backend::Sqlite => (None, None),
             Backend::Postgres => {
                 let base = std::env::var("HOCTAP_TEST_PG_URL").expect("HOCTAP_TEST_PG_URL");
-                Some(create_pg_database(&base))
+                let (name, url) = create_pg_database(&base);
+                (Some(name), Some(url))
             }
         };
-        Env { dir, database }
+        Env {
+            dir,
+            database,
+            pg_name,
+        }
     }
 
     fn base_args(&self) -> Vec<String> {
