@@ -137,3 +137,28 @@ fn openapi_document_is_served() {
         assert!(paths.contains_key(p), "{p} documented");
     }
 }
+
+#[test]
+fn sigterm_stops_cleanly() {
+    let env = Env::new(Backend::Sqlite);
+    let mut server = env.serve(&[]);
+    let pid = server.child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(code) = server.child.try_wait().expect("wait") {
+            assert!(code.success(), "exit status {code:?}");
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    eprintln!("stopped {:?} after SIGTERM", started.elapsed());
+}
