@@ -117,6 +117,19 @@ pub async fn process_entry(
                 ));
             }
         }
+        // A member the server holds elsewhere must not be pulled into this household from a
+        // hamlet outside the scope.
+        for m in &h.members {
+            if let Some(held) = roster::member_hamlet(&mut *conn, &m.id).await? {
+                if !device.may_act_in(&held) {
+                    return Ok(rejected(
+                        id,
+                        ErrorCode::Forbidden,
+                        "Thành viên gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
+                    ));
+                }
+            }
+        }
         if !roster::hamlet_exists(&mut *conn, &h.hamlet_id).await? {
             return Ok(rejected(
                 id,

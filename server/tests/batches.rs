@@ -209,6 +209,14 @@ both_backends!(cross_hamlet_writes_refused, |b| {
     let hijack = rewrite(&hijack, |c| c.finalized_offset += 60);
     let r = s.server.batch(&s.token, &new_uuid(), &[hijack]);
     assert_eq!(r.status, 403, "{}", r.text());
+    // Nor pull a Tây member into a household of its own hamlet.
+    let mut poach = simple(&s.dong);
+    let tay_member = outside.household.as_ref().map(|h| h.members[0].clone());
+    if let (Some(h), Some(m)) = (poach.household.as_mut(), tay_member) {
+        h.members.push(m);
+    }
+    let r = s.server.batch(&s.token, &new_uuid(), &[poach]);
+    assert_eq!(r.status, 403, "{}", r.text());
     // And the Đông device does not see Tây's household in its sync.
     let sync = s.server.get("/api/v1/sync?cursor=0", &s.token).json();
     assert_eq!(sync["households"].as_array().map(Vec::len), Some(0));
