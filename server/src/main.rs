@@ -4,7 +4,7 @@
 use clap::Parser;
 use hoctap_server::api::{self, ratelimit::RateLimiter, AppState};
 use hoctap_server::blobs::FsBlobStore;
-use hoctap_server::cli::{Cli, Command, DataArgs};
+use hoctap_server::cli::{AdminCommand, Cli, Command, DataArgs};
 use hoctap_server::db::{self, Db};
 use std::io::Write;
 use std::process::ExitCode;
@@ -78,6 +78,17 @@ fn main() -> ExitCode {
                 Err(e) => {
                     eprintln!("{e}");
                     ExitCode::from(1)
+                }
+            },
+            Command::Admin {
+                command: AdminCommand::Units { province, json },
+                ..
+            } => match hoctap_server::admin::units(province.as_deref(), json) {
+                // The official list is built in: no database needed.
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
                 }
             },
             Command::Admin { data, command } => {

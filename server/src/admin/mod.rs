@@ -52,6 +52,11 @@ pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// `admin units`: the official list, without a database.
+pub fn units(province: Option<&str>, json: bool) -> Result<(), AdminError> {
+    setup::units(province, json)
+}
+
 /// Run one admin command.
 pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
     match command {
