@@ -28,6 +28,8 @@ async fn serve(data: DataArgs, listen: String, rate_limit: u32) -> Result<(), St
     let db = Db::open(&url).await.map_err(|e| e.to_string())?;
     let blobs = FsBlobStore::open(&data.data.join("blobs"))
         .map_err(|e| format!("Không mở được kho ảnh / cannot open the blob store: {e}"))?;
+    let shutdown =
+        api::shutdown_signal().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("Không mở được cổng {listen} / cannot listen: {e}"))?;
@@ -42,7 +44,7 @@ async fn serve(data: DataArgs, listen: String, rate_limit: u32) -> Result<(), St
         blobs: Arc::new(blobs),
         limiter: Arc::new(RateLimiter::new(rate_limit)),
     };
-    api::serve(listener, state)
+    api::serve(listener, state, shutdown)
         .await
         .map_err(|e| format!("server error: {e}"))
 }
