@@ -1,0 +1,98 @@
+//! `hoctap-server admin …`: administration straight on the database. Messages are Vietnamese
+//! first, then English; invalid input exits 2, any other failure 1.
+
+mod devices;
+mod enroll;
+mod review;
+mod setup;
+
+use crate::cli::{
+    AdminCommand, CriteriaCommand, DeviceCommand, HamletCommand, ImportCommand, UserCommand,
+};
+use crate::db::{Db, DbError};
+use serde::Serialize;
+
+/// Why an admin command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Bad input: exit 2.
+    #[error("{0}")]
+    Invalid(String),
+    /// Anything else: exit 1.
+    #[error("{0}")]
+    Failure(String),
+}
+
+impl AdminError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AdminError::Invalid(_) => 2,
+            AdminError::Failure(_) => 1,
+        }
+    }
+}
+
+impl From<sqlx::Error> for AdminError {
+    fn from(e: sqlx::Error) -> Self {
+        AdminError::Failure(format!("Lỗi cơ sở dữ liệu / database error: {e}"))
+    }
+}
+
+impl From<DbError> for AdminError {
+    fn from(e: DbError) -> Self {
+        AdminError::Failure(e.to_string())
+    }
+}
+
+/// Print a value as pretty JSON on stdout.
+pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), AdminError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| AdminError::Failure(format!("serialise: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// `admin units`: the official list, without a database.
+pub fn units(province: Option<&str>, json: bool) -> Result<(), AdminError> {
+    setup::units(province, json)
+}
+
+/// Run one admin command.
+pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
+    match command {
+        AdminCommand::Init { province, commune } => setup::init(db, &province, &commune).await,
+        AdminCommand::Units { province, json } => setup::units(province.as_deref(), json),
+        AdminCommand::Hamlet { command } => match command {
+            HamletCommand::Add { name, kind, json } => {
+                setup::hamlet_add(db, &name, &kind, json).await
+            }
+            HamletCommand::List { json } => setup::hamlet_list(db, json).await,
+        },
+        AdminCommand::Import {
+            command: ImportCommand::Roster { file, json },
+        } => setup::import_roster(db, &file, json).await,
+        AdminCommand::User {
+            command: UserCommand::Add { name, role, json },
+        } => setup::user_add(db, &name, &role, json).await,
+        AdminCommand::EnrollCode {
+            hamlets,
+            server,
+            ttl_hours,
+            json,
+        } => enroll::enroll_code(db, &hamlets, &server, ttl_hours, json).await,
+        AdminCommand::Device { command } => match command {
+            DeviceCommand::List { json } => devices::list(db, json).await,
+            DeviceCommand::Revoke { id } => devices::revoke(db, &id).await,
+        },
+        AdminCommand::Criteria {
+            command: CriteriaCommand::Publish { file, json },
+        } => review::publish(db, &file, json).await,
+        AdminCommand::Assessments { json } => review::list(db, json).await,
+        AdminCommand::Return {
+            assessment,
+            comment,
+            reviewer,
+            json,
+        } => review::return_assessment(db, &assessment, &comment, reviewer.as_deref(), json).await,
+    }
+}

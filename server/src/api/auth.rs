@@ -1,0 +1,48 @@
+//! Device authentication: the bearer token is hashed (SHA-256) and looked up; unknown and
+//! revoked tokens are refused with 401, and each device is rate limited.
+
+use super::error::ApiFailure;
+use super::AppState;
+use crate::db::devices::{self, DeviceAuth};
+use axum::extract::FromRequestParts;
+use axum::http::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER};
+use axum::http::request::Parts;
+use hoctap_core::store::assessments::sha256_hex;
+use hoctap_core::sync::protocol::ErrorCode;
+
+/// The device making the request.
+pub struct Device(pub DeviceAuth);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiFailure::unauthorized("missing Authorization header"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiFailure::unauthorized("expected Authorization: Bearer <token>"))?;
+        let device = devices::authenticate(&state.db, &sha256_hex(token.as_bytes()))
+            .await?
+            .ok_or_else(|| ApiFailure::unauthorized("unknown or revoked token"))?;
+        if let Err(wait) = state.limiter.check(&device.id) {
+            let secs = wait.as_secs().max(1);
+            return Err(ApiFailure::new(
+                ErrorCode::RateLimited,
+                "Gửi quá nhanh, vui lòng chờ một chút.",
+                format!("rate limited; retry after {secs} s"),
+            )
+            .with_header(RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        Ok(Device(device))
+    }
+}

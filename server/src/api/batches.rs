@@ -1,0 +1,86 @@
+//! `PUT /batches/{batch_uuid}`: a manifest of finalized assessments, processed in one
+//! transaction. The answer is stored: replaying the same batch id with the same body returns it
+//! verbatim; the same id with another body is a 409 conflict. A batch whose every entry lies
+//! outside the device's hamlets is refused whole with 403 (nothing is stored).
+
+use super::auth::Device;
+use super::body::{body_error, json};
+use super::error::ApiFailure;
+use super::{server_time, AppState};
+use crate::db::assessments;
+use crate::intake;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hoctap_core::store::assessments::sha256_hex;
+use hoctap_core::sync::protocol::{BatchRequest, BatchResponse, EntryStatus, ErrorCode};
+
+fn json_response(body: String) -> Response {
+    (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+pub async fn put_batch(
+    State(state): State<AppState>,
+    Device(device): Device,
+    Path(batch_uuid): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiFailure> {
+    let batch_uuid = uuid::Uuid::parse_str(&batch_uuid)
+        .map_err(|_| ApiFailure::bad_request("batch id must be a UUID"))?
+        .hyphenated()
+        .to_string();
+    let body = body.map_err(body_error)?;
+    let request_sha256 = sha256_hex(&body);
+    let req: BatchRequest = json(&body)?;
+
+    let mut tx = state.db.begin_write().await?;
+    if let Some(stored) = assessments::batch(&mut tx, &batch_uuid).await? {
+        if stored.device_id == device.id && stored.request_sha256 == request_sha256 {
+            return Ok(json_response(stored.response));
+        }
+        return Err(ApiFailure::conflict(
+            "this batch id was already used with another body",
+        ));
+    }
+    let mut results = Vec::with_capacity(req.assessments.len());
+    for entry in &req.assessments {
+        results.push(intake::process_entry(&mut tx, &device, entry).await?);
+    }
+    if !results.is_empty()
+        && results
+            .iter()
+            .all(|r| r.status == EntryStatus::Rejected && r.code == Some(ErrorCode::Forbidden))
+    {
+        return Err(ApiFailure::forbidden(
+            "every assessment of the batch lies outside the device's hamlets",
+        ));
+    }
+    let response = BatchResponse {
+        batch_id: batch_uuid.clone(),
+        results,
+        server_time: server_time(),
+    };
+    let text = serde_json::to_string(&response)
+        .map_err(|e| ApiFailure::internal(format!("serialise: {e}")))?;
+    if let Err(e) =
+        assessments::store_batch(&mut tx, &batch_uuid, &device.id, &request_sha256, &text).await
+    {
+        // Another request with the same batch id won the race: the client retries and gets
+        // the stored answer (or a conflict).
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return Err(ApiFailure::new(
+                    ErrorCode::Unavailable,
+                    "Máy chủ đang bận, vui lòng thử lại.",
+                    "concurrent upload of the same batch; retry",
+                ));
+            }
+        }
+        return Err(e.into());
+    }
+    tx.commit().await?;
+    Ok(json_response(text))
+}

@@ -1,0 +1,95 @@
+//! The HTTP API under `/api/v1` (axum): routes, shared state, body limits, typed errors and
+//! graceful shutdown. Handlers live in one module per resource.
+
+pub mod auth;
+pub mod batches;
+pub mod blobs;
+pub mod body;
+pub mod enroll;
+pub mod error;
+pub mod heartbeat;
+pub mod openapi;
+pub mod ratelimit;
+pub mod sync;
+
+use crate::blobs::BlobStore;
+use crate::db::Db;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, head, post, put};
+use axum::Router;
+use hoctap_core::sync::protocol::{API_PREFIX, MAX_CHUNK, MAX_JSON_BODY};
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub blobs: Arc<dyn BlobStore>,
+    pub limiter: Arc<ratelimit::RateLimiter>,
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let chunk_limit = usize::try_from(MAX_CHUNK).unwrap_or(usize::MAX);
+    let blob_routes = Router::new()
+        .route(
+            "/blobs/{sha256}",
+            head(blobs::head_blob).put(blobs::put_blob),
+        )
+        .layer(RequestBodyLimitLayer::new(chunk_limit));
+    let json_routes = Router::new()
+        .route("/enroll", post(enroll::enroll))
+        .route("/sync", get(sync::sync))
+        .route("/batches/{batch_uuid}", put(batches::put_batch))
+        .route("/heartbeat", post(heartbeat::heartbeat))
+        .route("/openapi.json", get(openapi::openapi))
+        .layer(RequestBodyLimitLayer::new(MAX_JSON_BODY));
+    Router::new()
+        .nest(API_PREFIX, blob_routes.merge(json_routes))
+        .fallback(|| async { error::ApiFailure::not_found("no such route") })
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::map_response(error::typed_errors))
+        .with_state(state)
+}
+
+/// Serve until `shutdown` completes, then finish the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// SIGTERM or Ctrl-C. The handlers are installed now (before the address is announced), so a
+/// signal sent right after start is not lost.
+#[cfg(unix)]
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+        tracing::info!("shutting down");
+    })
+}
+
+/// Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+}
+
+/// Server time as sent to devices.
+pub fn server_time() -> String {
+    crate::db::now()
+}

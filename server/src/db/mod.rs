@@ -1,0 +1,160 @@
+//! The server database behind one `sqlx::AnyPool`: SQLite (a file in the data directory) or
+//! PostgreSQL (`postgres://…`), one portable schema applied by an embedded migrator, and the
+//! small helpers every query module shares (change counter, timestamps, flags).
+
+pub mod assessments;
+pub mod devices;
+pub mod roster;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{Any, AnyConnection, AnyPool, Row, SqlSafeStr, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the database could not be opened or prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("Địa chỉ cơ sở dữ liệu không được hỗ trợ: {0} / unsupported database URL (sqlite:// or postgres://)")]
+    UnsupportedUrl(String),
+    #[error("Không mở được cơ sở dữ liệu / cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("Không nâng cấp được cơ sở dữ liệu / migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("Lỗi cơ sở dữ liệu / database error: {0}")]
+    Query(#[from] sqlx::Error),
+    #[error("Không tạo được thư mục {path} / cannot create directory: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// An open, migrated database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// The schema, embedded so a deployed binary needs no files beside it.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "init".into(),
+        MigrationType::Simple,
+        include_str!("../../migrations/0001_init.sql").into_sql_str(),
+        false,
+    )])
+}
+
+/// The default SQLite URL for a data directory (`DIR/server.db`).
+pub fn sqlite_url(dir: &Path) -> String {
+    let path = dir.join("server.db");
+    let encoded: String = path
+        .display()
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '%' => "%25".to_string(),
+            '?' => "%3F".to_string(),
+            '#' => "%23".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!("sqlite://{encoded}?mode=rwc")
+}
+
+impl Db {
+    /// Open the database at `url` (creating a SQLite file if needed) and apply migrations.
+    pub async fn open(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(DbError::UnsupportedUrl(url.to_string()));
+        };
+        let options = AnyConnectOptions::from_str(url).map_err(DbError::Connect)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 10,
+            })
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        migrator().run(&pool).await?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Begin a transaction that will write. SQLite takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) so that a read-then-write transaction never fails to upgrade.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// A setting (`province`, `commune`, …).
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get::<String, _>(0)).transpose()
+    }
+
+    /// Set a setting.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Take the next change number. Call inside the write transaction that makes the change: the
+/// counter row stays locked until commit, so changes become visible in counter order.
+pub async fn next_seq(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    let row =
+        sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value")
+            .fetch_one(conn)
+            .await?;
+    row.try_get::<i64, _>(0)
+}
+
+/// Now as stored: RFC 3339 UTC with milliseconds (fixed width, so text order is time order).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A boolean as stored (0/1, the same on both backends).
+pub fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+/// An optional boolean as stored.
+pub fn opt_flag(b: Option<bool>) -> Option<i64> {
+    b.map(flag)
+}

@@ -1,0 +1,383 @@
+//! Hamlets, households and members: roster writes (admin imports, device-created households)
+//! and the incremental, scope-filtered reads behind `GET /sync`.
+
+use super::{flag, next_seq, now, opt_flag, Db};
+use hoctap_core::model::{Schooling, Sex};
+use hoctap_core::store::households::sex_from_code;
+use hoctap_core::sync::protocol::{CriteriaRecord, HamletRecord, HouseholdRecord, MemberRecord};
+use hoctap_core::text;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// Key under which hamlet names are unique (case and diacritics ignored).
+pub fn hamlet_key(name: &str) -> String {
+    text::fold(&text::clean(name))
+}
+
+fn hamlet_from(r: &AnyRow) -> Result<HamletRecord, sqlx::Error> {
+    Ok(HamletRecord {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        kind: r.try_get("kind")?,
+        commune_code: r.try_get("commune_code")?,
+    })
+}
+
+/// Add a hamlet; `None` when one with the same name (ignoring case and diacritics) exists.
+pub async fn add_hamlet(
+    db: &Db,
+    name: &str,
+    kind: &str,
+    commune_code: Option<&str>,
+) -> Result<Option<HamletRecord>, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let name = text::clean(name);
+    let key = hamlet_key(&name);
+    let exists = sqlx::query("SELECT 1 FROM hamlets WHERE name_key = $1")
+        .bind(&key)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_some() {
+        return Ok(None);
+    }
+    let seq = next_seq(&mut tx).await?;
+    let rec = HamletRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        name,
+        kind: kind.to_string(),
+        commune_code: commune_code.map(str::to_string),
+    };
+    sqlx::query(
+        "INSERT INTO hamlets (id, name, name_key, kind, commune_code, created_at, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&rec.id)
+    .bind(&rec.name)
+    .bind(&key)
+    .bind(&rec.kind)
+    .bind(&rec.commune_code)
+    .bind(now())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(rec))
+}
+
+/// A hamlet by name (ignoring case and diacritics) or id.
+pub async fn find_hamlet(db: &Db, name_or_id: &str) -> Result<Option<HamletRecord>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, name, kind, commune_code FROM hamlets WHERE name_key = $1 OR id = $2",
+    )
+    .bind(hamlet_key(name_or_id))
+    .bind(name_or_id.trim())
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(hamlet_from).transpose()
+}
+
+/// Every hamlet, by name.
+pub async fn hamlets(db: &Db) -> Result<Vec<HamletRecord>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, name, kind, commune_code FROM hamlets ORDER BY name_key")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(hamlet_from).collect()
+}
+
+/// The hamlet of a household, if the server knows the household.
+pub async fn household_hamlet(
+    conn: &mut AnyConnection,
+    household_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT hamlet_id FROM households WHERE id = $1")
+        .bind(household_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get::<String, _>(0)).transpose()
+}
+
+/// The hamlet of a member's household, if the server knows the member.
+pub async fn member_hamlet(
+    conn: &mut AnyConnection,
+    member_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT h.hamlet_id FROM members m JOIN households h ON h.id = m.household_id
+         WHERE m.id = $1",
+    )
+    .bind(member_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| r.try_get::<String, _>(0)).transpose()
+}
+
+/// Whether a hamlet exists.
+pub async fn hamlet_exists(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("SELECT 1 FROM hamlets WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+/// Whether a roster code is already used in a hamlet.
+pub async fn roster_code_exists(
+    conn: &mut AnyConnection,
+    hamlet_id: &str,
+    code: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT 1 FROM households WHERE hamlet_id = $1 AND roster_code = $2")
+            .bind(hamlet_id)
+            .bind(code)
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
+}
+
+fn sex_code(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "male",
+        Sex::Female => "female",
+        Sex::Other => "other",
+    }
+}
+
+/// Insert or replace a household and its members (members not in the record are removed).
+/// Every row written takes a new change number so devices in the hamlet receive it.
+pub async fn upsert_household(
+    conn: &mut AnyConnection,
+    rec: &HouseholdRecord,
+    origin: &str,
+) -> Result<(), sqlx::Error> {
+    let seq = next_seq(&mut *conn).await?;
+    sqlx::query(
+        "INSERT INTO households (id, hamlet_id, head, address, phone, roster_code, origin,
+             updated_at, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (id) DO UPDATE SET hamlet_id = excluded.hamlet_id, head = excluded.head,
+             address = excluded.address, phone = excluded.phone,
+             roster_code = excluded.roster_code, updated_at = excluded.updated_at,
+             seq = excluded.seq",
+    )
+    .bind(&rec.id)
+    .bind(&rec.hamlet_id)
+    .bind(text::clean(&rec.head))
+    .bind(rec.address.as_deref().map(text::clean))
+    .bind(rec.phone.as_deref().map(text::clean))
+    .bind(&rec.roster_code)
+    .bind(origin)
+    .bind(now())
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM members WHERE household_id = $1")
+        .bind(&rec.id)
+        .execute(&mut *conn)
+        .await?;
+    for (position, m) in rec.members.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO members (id, household_id, position, name, birth_year, sex, relation,
+                 schooling, literate, cdht, cdht_group, unable_to_learn, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (id) DO UPDATE SET household_id = excluded.household_id,
+                 position = excluded.position, name = excluded.name,
+                 birth_year = excluded.birth_year, sex = excluded.sex,
+                 relation = excluded.relation, schooling = excluded.schooling,
+                 literate = excluded.literate, cdht = excluded.cdht,
+                 cdht_group = excluded.cdht_group, unable_to_learn = excluded.unable_to_learn,
+                 seq = excluded.seq",
+        )
+        .bind(&m.id)
+        .bind(&rec.id)
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(text::clean(&m.name))
+        .bind(m.birth_year.map(i64::from))
+        .bind(m.sex.map(sex_code))
+        .bind(m.relation.as_deref().map(text::clean))
+        .bind(m.schooling.map(Schooling::code))
+        .bind(opt_flag(m.literate))
+        .bind(opt_flag(m.cdht))
+        .bind(m.cdht_group.as_deref().map(text::clean))
+        .bind(flag(m.unable_to_learn))
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn members_of(
+    conn: &mut AnyConnection,
+    household_id: &str,
+) -> Result<Vec<MemberRecord>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, birth_year, sex, relation, schooling, literate, cdht, cdht_group,
+             unable_to_learn
+         FROM members WHERE household_id = $1 ORDER BY position, id",
+    )
+    .bind(household_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MemberRecord {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                birth_year: r
+                    .try_get::<Option<i64>, _>("birth_year")?
+                    .and_then(|y| i32::try_from(y).ok()),
+                sex: r
+                    .try_get::<Option<String>, _>("sex")?
+                    .as_deref()
+                    .and_then(sex_from_code),
+                relation: r.try_get("relation")?,
+                schooling: r
+                    .try_get::<Option<String>, _>("schooling")?
+                    .as_deref()
+                    .and_then(Schooling::from_code),
+                literate: r.try_get::<Option<i64>, _>("literate")?.map(|v| v != 0),
+                cdht: r.try_get::<Option<i64>, _>("cdht")?.map(|v| v != 0),
+                cdht_group: r.try_get("cdht_group")?,
+                unable_to_learn: r.try_get::<i64, _>("unable_to_learn")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// One change page for a device: everything in its hamlets (and every published criteria set,
+/// and its own returned assessments) whose change number is above `cursor`.
+pub struct ChangePage {
+    pub cursor: i64,
+    pub more: bool,
+    pub hamlets: Vec<HamletRecord>,
+    pub households: Vec<HouseholdRecord>,
+    pub criteria: Vec<CriteriaRecord>,
+    pub returned: Vec<hoctap_core::sync::protocol::ReturnedRecord>,
+}
+
+enum Change {
+    Hamlet(HamletRecord),
+    Household(HouseholdRecord),
+    Criteria(CriteriaRecord),
+    Returned(hoctap_core::sync::protocol::ReturnedRecord),
+}
+
+/// Read the changes after `cursor` visible to `device_id`, at most `limit` records.
+/// Each kind is read in change order with `limit + 1` rows; merged, the first `limit` are the
+/// page, so the new cursor never skips a change.
+pub async fn changes(
+    db: &Db,
+    device_id: &str,
+    cursor: i64,
+    limit: i64,
+) -> Result<ChangePage, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    let mut all: Vec<(i64, Change)> = Vec::new();
+    let rows = sqlx::query(
+        "SELECT t.id, t.name, t.kind, t.commune_code, t.seq FROM hamlets t
+         JOIN device_hamlets d ON d.hamlet_id = t.id AND d.device_id = $1
+         WHERE t.seq > $2 ORDER BY t.seq LIMIT $3",
+    )
+    .bind(device_id)
+    .bind(cursor)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        all.push((r.try_get("seq")?, Change::Hamlet(hamlet_from(r)?)));
+    }
+    let rows = sqlx::query(
+        "SELECT h.id, h.hamlet_id, h.head, h.address, h.phone, h.roster_code, h.seq
+         FROM households h
+         JOIN device_hamlets d ON d.hamlet_id = h.hamlet_id AND d.device_id = $1
+         WHERE h.seq > $2 ORDER BY h.seq LIMIT $3",
+    )
+    .bind(device_id)
+    .bind(cursor)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let members = members_of(&mut conn, &id).await?;
+        all.push((
+            r.try_get("seq")?,
+            Change::Household(HouseholdRecord {
+                id,
+                hamlet_id: r.try_get("hamlet_id")?,
+                head: r.try_get("head")?,
+                address: r.try_get("address")?,
+                phone: r.try_get("phone")?,
+                roster_code: r.try_get("roster_code")?,
+                members,
+            }),
+        ));
+    }
+    let rows = sqlx::query(
+        "SELECT id, version, sha256, source, seq FROM criteria_sets
+         WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(cursor)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        all.push((
+            r.try_get("seq")?,
+            Change::Criteria(CriteriaRecord {
+                id: r.try_get("id")?,
+                version: u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0),
+                sha256: r.try_get("sha256")?,
+                source: r.try_get("source")?,
+            }),
+        ));
+    }
+    let rows = sqlx::query(
+        "SELECT id, review_comment, reviewer, returned_at, returned_seq FROM assessments
+         WHERE device_id = $1 AND review_state = 'returned' AND returned_seq > $2
+         ORDER BY returned_seq LIMIT $3",
+    )
+    .bind(device_id)
+    .bind(cursor)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        all.push((
+            r.try_get("returned_seq")?,
+            Change::Returned(hoctap_core::sync::protocol::ReturnedRecord {
+                assessment_id: r.try_get("id")?,
+                comment: r
+                    .try_get::<Option<String>, _>("review_comment")?
+                    .unwrap_or_default(),
+                reviewer: r.try_get("reviewer")?,
+                returned_at: r
+                    .try_get::<Option<String>, _>("returned_at")?
+                    .unwrap_or_default(),
+            }),
+        ));
+    }
+    all.sort_by_key(|(seq, _)| *seq);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = all.len() > limit;
+    all.truncate(limit);
+    let mut page = ChangePage {
+        cursor: all.last().map_or(cursor, |(seq, _)| *seq),
+        more,
+        hamlets: Vec::new(),
+        households: Vec::new(),
+        criteria: Vec::new(),
+        returned: Vec::new(),
+    };
+    for (_, change) in all {
+        match change {
+            Change::Hamlet(h) => page.hamlets.push(h),
+            Change::Household(h) => page.households.push(h),
+            Change::Criteria(c) => page.criteria.push(c),
+            Change::Returned(r) => page.returned.push(r),
+        }
+    }
+    Ok(page)
+}

@@ -1,0 +1,80 @@
+//! The official list of provinces and communes in force since 1 July 2025 (34 provinces,
+//! 3,321 communes), embedded from `data/units.csv` (source: `data/SOURCE.md`).
+
+/// One commune with its province.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commune {
+    pub province_code: &'static str,
+    pub province_name: &'static str,
+    pub code: &'static str,
+    pub name: &'static str,
+    /// `xa`, `phuong` or `dac_khu`.
+    pub kind: &'static str,
+}
+
+const UNITS_CSV: &str = include_str!("../data/units.csv");
+
+/// Every commune, by province then commune code. Rows that do not have five fields are skipped
+/// (the file is checked by a test).
+pub fn communes() -> impl Iterator<Item = Commune> {
+    UNITS_CSV.lines().skip(1).filter_map(|line| {
+        let mut f = line.split(',');
+        Some(Commune {
+            province_code: f.next()?,
+            province_name: f.next()?,
+            code: f.next()?,
+            name: f.next()?,
+            kind: f.next()?,
+        })
+    })
+}
+
+/// Every province (code, name).
+pub fn provinces() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for c in communes() {
+        if out.last().map(|(code, _)| *code) != Some(c.province_code) {
+            out.push((c.province_code, c.province_name));
+        }
+    }
+    out
+}
+
+/// A code as typed (`1`, `01`, `4792`) padded to the official width.
+pub fn pad(code: &str, width: usize) -> String {
+    let code = code.trim();
+    if code.bytes().all(|b| b.is_ascii_digit()) && code.len() < width {
+        format!("{code:0>width$}")
+    } else {
+        code.to_string()
+    }
+}
+
+/// The province with this code.
+pub fn province(code: &str) -> Option<(&'static str, &'static str)> {
+    let code = pad(code, 2);
+    provinces().into_iter().find(|(c, _)| *c == code)
+}
+
+/// The commune with this code in this province.
+pub fn commune(province_code: &str, code: &str) -> Option<Commune> {
+    let (p, c) = (pad(province_code, 2), pad(code, 5));
+    communes().find(|x| x.province_code == p && x.code == c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn official_counts() {
+        assert_eq!(provinces().len(), 34);
+        assert_eq!(communes().count(), 3321);
+        assert_eq!(UNITS_CSV.lines().count(), 3322);
+        assert_eq!(province("25").map(|p| p.1), Some("Phú Thọ"));
+        assert_eq!(province("1").map(|p| p.0), Some("01"));
+        let c = commune("25", "7900").expect("Việt Trì");
+        assert_eq!(c.name, "Phường Việt Trì");
+        assert!(commune("01", "07900").is_none());
+    }
+}

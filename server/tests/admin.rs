@@ -1,0 +1,164 @@
+//! Admin commands: init with official codes, units, enroll-code JSON, criteria publish, review
+//! list and return (which reaches the device through `/sync`), and the OpenAPI document.
+
+mod common;
+use common::*;
+
+both_backends!(init_with_official_codes, |b| {
+    let env = Env::new(b);
+    let (code, _, err) = env.admin(&["init", "--province", "99", "--commune", "1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("admin units"), "{err}");
+    let (code, _, err) = env.admin(&["init", "--province", "25", "--commune", "00004"]);
+    assert_eq!(code, 2, "Ba Đình is in Hà Nội, not Phú Thọ");
+    assert!(err.contains("admin units --province 25"), "{err}");
+    let out = env.admin_ok(&["init", "--province", "25", "--commune", "07900"]);
+    assert!(out.contains("Phường Việt Trì"), "{out}");
+    let provinces = env.admin_json(&["units"]);
+    assert_eq!(provinces.as_array().map(Vec::len), Some(34));
+    let communes = env.admin_json(&["units", "--province", "25"]);
+    assert!(communes
+        .as_array()
+        .is_some_and(|c| c.iter().any(|x| x["code"] == "07900")));
+});
+
+both_backends!(enroll_code_json_and_hamlets, |b| {
+    let env = Env::new(b);
+    env.admin_ok(&["init", "--province", "25", "--commune", "04831"]);
+    let h = env.admin_json(&["hamlet", "add", "Thôn Đông"]);
+    assert_eq!(h["commune_code"], "04831");
+    let (code, _, _) = env.admin(&["hamlet", "add", "THON DONG"]);
+    assert_eq!(code, 2, "same name ignoring case and diacritics");
+    env.admin_json(&["hamlet", "add", "Tổ dân phố 3", "--kind", "to_dan_pho"]);
+    let v = env.admin_json(&[
+        "enroll-code",
+        "--hamlet",
+        "thon dong",
+        "--hamlet",
+        "Tổ dân phố 3",
+        "--server",
+        "https://khuyenhoc.example.vn/",
+    ]);
+    let code = v["code"].as_str().expect("code");
+    assert_eq!(code.len(), 14);
+    assert_eq!(v["payload"]["code"], code);
+    assert_eq!(v["payload"]["server"], "https://khuyenhoc.example.vn");
+    assert_eq!(v["hamlets"].as_array().map(Vec::len), Some(2));
+    let payload: hoctap_core::sync::protocol::EnrollPayload =
+        serde_json::from_value(v["payload"].clone()).expect("EnrollPayload");
+    assert!(payload.hamlet.is_some_and(|h| h.contains("Thôn Đông")));
+    // Text mode draws a QR code.
+    let out = env.admin_ok(&["enroll-code", "--hamlet", "Thôn Đông"]);
+    assert!(out.contains('▀') || out.contains('▄'), "{out}");
+    let (code, _, err) = env.admin(&["enroll-code", "--hamlet", "Nowhere"]);
+    assert_eq!(code, 2, "{err}");
+    let users = env.admin_json(&["user", "add", "Nguyễn Thị Lan", "--role", "reviewer"]);
+    assert_eq!(users["role"], "reviewer");
+    let (code, _, _) = env.admin(&["user", "add", "Nguyễn Thị Lan"]);
+    assert_eq!(code, 2);
+});
+
+both_backends!(criteria_publish_validates, |b| {
+    let env = Env::new(b);
+    let bad = env.dir.path().join("bad.toml");
+    std::fs::write(&bad, "id = \"x\"\nversion = \"one\"\n").expect("write");
+    let (code, _, err) = env.admin(&["criteria", "publish", bad.to_str().unwrap_or_default()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.toml:"), "{err}");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../criteria/cdht-324.toml");
+    let v = env.admin_json(&["criteria", "publish", path]);
+    assert_eq!(v["id"], "cdht-324");
+    assert_eq!(v["published"], true);
+    let set = hoctap_core::criteria::builtin::builtin_set("cdht-324").expect("set");
+    assert_eq!(v["sha256"], set.sha256().as_str());
+    let again = env.admin_json(&["criteria", "publish", path]);
+    assert_eq!(again["published"], false);
+    // Same id and version, other content: refused.
+    let src = std::fs::read_to_string(path).expect("read");
+    let changed = env.dir.path().join("changed.toml");
+    std::fs::write(&changed, src.replacen("title = \"", "title = \"Sửa: ", 1)).expect("write");
+    let (code, _, err) = env.admin(&["criteria", "publish", changed.to_str().unwrap_or_default()]);
+    assert_eq!(code, 2, "{err}");
+});
+
+both_backends!(return_reaches_the_device, |b| {
+    let s = setup(b);
+    let entry = simple(&s.dong);
+    let r = s
+        .server
+        .batch(&s.token, &new_uuid(), std::slice::from_ref(&entry));
+    assert_eq!(r.status, 200);
+    let before = s.server.get("/api/v1/sync?cursor=0", &s.token).json();
+    assert_eq!(before["returned"].as_array().map(Vec::len), Some(0));
+    let cursor = before["cursor"].as_i64().expect("cursor");
+    let (code, _, _) = s.env.admin(&["return", "no-such-id", "--comment", "x"]);
+    assert_eq!(code, 2);
+    s.env.admin_ok(&[
+        "return",
+        &entry.id,
+        "--comment",
+        "Thiếu ảnh minh chứng chỉ số 1.1",
+        "--reviewer",
+        "Lan",
+    ]);
+    let after = s
+        .server
+        .get(&format!("/api/v1/sync?cursor={cursor}"), &s.token)
+        .json();
+    let returned = after["returned"].as_array().expect("returned");
+    assert_eq!(returned.len(), 1);
+    assert_eq!(returned[0]["assessment_id"], entry.id.as_str());
+    assert_eq!(returned[0]["comment"], "Thiếu ảnh minh chứng chỉ số 1.1");
+    assert_eq!(returned[0]["reviewer"], "Lan");
+    let list = s.env.admin_json(&["assessments"]);
+    assert_eq!(list[0]["review_state"], "returned");
+    // Another device of the same hamlet does not get it: it did not upload it.
+    let (_id, other) = enroll_device(&s.env, &s.server, &["Thôn Đông"]);
+    let v = s.server.get("/api/v1/sync?cursor=0", &other).json();
+    assert_eq!(v["returned"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["households"].as_array().map(Vec::len), Some(1));
+});
+
+#[test]
+fn openapi_document_is_served() {
+    let s = setup(Backend::Sqlite);
+    let r = s.server.request("GET", "/api/v1/openapi.json", &[], b"");
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    let paths = doc["paths"].as_object().expect("paths");
+    for p in [
+        "/enroll",
+        "/sync",
+        "/blobs/{sha256}",
+        "/batches/{batch_uuid}",
+        "/heartbeat",
+    ] {
+        assert!(paths.contains_key(p), "{p} documented");
+    }
+}
+
+#[test]
+fn sigterm_stops_cleanly() {
+    let env = Env::new(Backend::Sqlite);
+    let mut server = env.serve(&[]);
+    let pid = server.child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(code) = server.child.try_wait().expect("wait") {
+            assert!(code.success(), "exit status {code:?}");
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    eprintln!("stopped {:?} after SIGTERM", started.elapsed());
+}

@@ -1,0 +1,172 @@
+//! Resumable evidence uploads: chunks, offsets, hash verification, idempotence, HEAD, limits and
+//! path tricks.
+
+mod common;
+use common::*;
+use hoctap_core::store::assessments::sha256_hex;
+use hoctap_core::sync::protocol::{MAX_BLOB, MAX_CHUNK};
+
+fn photo(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+both_backends!(resumable_chunks, |b| {
+    let s = setup(b);
+    let data = photo(3000);
+    let sha = sha256_hex(&data);
+    let head = |s: &Setup| {
+        let auth = format!("Bearer {}", s.token);
+        s.server.request(
+            "HEAD",
+            &format!("/api/v1/blobs/{sha}"),
+            &[("Authorization", &auth)],
+            b"",
+        )
+    };
+    assert_eq!(head(&s).status, 404);
+
+    let r = s
+        .server
+        .put_blob(&s.token, &sha, Some("bytes 0-999/3000"), &data[..1000]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["received"], 1000);
+    assert_eq!(r.json()["complete"], false);
+    let h = head(&s);
+    assert_eq!(h.status, 200);
+    assert_eq!(h.header("upload-offset"), Some("1000"));
+    assert_eq!(h.header("blob-status"), Some("partial"));
+    assert!(s.env.partial_path(&sha).exists());
+
+    // Wrong offset: 409 with the held offset.
+    let r = s
+        .server
+        .put_blob(&s.token, &sha, Some("bytes 2000-2999/3000"), &data[2000..]);
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code(), "offset_mismatch");
+    assert_eq!(r.header("upload-offset"), Some("1000"));
+
+    // Resume from the held offset, finish.
+    let r = s.server.put_blob(
+        &s.token,
+        &sha,
+        Some("bytes 1000-1999/3000"),
+        &data[1000..2000],
+    );
+    assert_eq!(r.json()["received"], 2000);
+    let r = s
+        .server
+        .put_blob(&s.token, &sha, Some("bytes 2000-2999/3000"), &data[2000..]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["complete"], true);
+    assert_eq!(std::fs::read(s.env.blob_path(&sha)).expect("stored"), data);
+    assert!(!s.env.partial_path(&sha).exists());
+    let h = head(&s);
+    assert_eq!(h.header("blob-status"), Some("complete"));
+    assert_eq!(h.header("upload-offset"), Some("3000"));
+
+    // Idempotent: a complete blob PUT again is 200 complete, whatever the range.
+    let r = s.server.put_blob(&s.token, &sha, None, &data);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["complete"], true);
+    let r = s
+        .server
+        .put_blob(&s.token, &sha, Some("bytes 0-999/3000"), &data[..1000]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["complete"], true);
+});
+
+both_backends!(hash_mismatch_discards, |b| {
+    let s = setup(b);
+    let data = photo(100);
+    let wrong = sha256_hex(b"something else");
+    let r = s
+        .server
+        .put_blob(&s.token, &wrong, Some("bytes 0-49/100"), &data[..50]);
+    assert_eq!(r.status, 200);
+    let r = s
+        .server
+        .put_blob(&s.token, &wrong, Some("bytes 50-99/100"), &data[50..]);
+    assert_eq!(r.status, 422);
+    assert_eq!(r.code(), "hash_mismatch");
+    assert!(!s.env.partial_path(&wrong).exists());
+    assert!(!s.env.blob_path(&wrong).exists());
+    let auth = format!("Bearer {}", s.token);
+    let h = s.server.request(
+        "HEAD",
+        &format!("/api/v1/blobs/{wrong}"),
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(h.status, 404);
+    // Whole-blob upload with the right name works.
+    s.server.upload(&s.token, &data);
+});
+
+both_backends!(limits_and_bad_ranges, |b| {
+    let s = setup(b);
+    let big = photo(usize::try_from(MAX_CHUNK).unwrap_or(0) + 1);
+    let sha = sha256_hex(&big);
+    let r = s.server.put_blob(&s.token, &sha, None, &big);
+    assert_eq!(r.status, 413);
+    assert_eq!(r.code(), "too_large");
+    let r = s.server.put_blob(
+        &s.token,
+        &sha,
+        Some(&format!("bytes 0-9/{}", MAX_BLOB + 1)),
+        &big[..10],
+    );
+    assert_eq!(r.status, 413);
+    assert_eq!(r.code(), "too_large");
+    for range in [
+        "bytes 0-9",
+        "bytes 5-2/10",
+        "bytes 0-4/10",
+        "items 0-9/10",
+        "bytes 0-9/5",
+    ] {
+        let r = s.server.put_blob(&s.token, &sha, Some(range), &big[..10]);
+        assert_eq!(r.status, 400, "{range}");
+        assert_eq!(r.code(), "bad_request");
+    }
+});
+
+both_backends!(path_tricks_refused, |b| {
+    let s = setup(b);
+    let sha = sha256_hex(b"x");
+    let auth = format!("Bearer {}", s.token);
+    for bad in [
+        sha.to_uppercase(),
+        sha[..63].to_string(),
+        format!("{sha}0"),
+        "..%2F..%2Fserver.db".to_string(),
+        "%2E%2E".to_string(),
+        format!("..%2F{}", &sha[..61]),
+    ] {
+        let r = s.server.request(
+            "PUT",
+            &format!("/api/v1/blobs/{bad}"),
+            &[("Authorization", &auth)],
+            b"x",
+        );
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+        assert_eq!(r.code(), "bad_request");
+        let h = s.server.request(
+            "HEAD",
+            &format!("/api/v1/blobs/{bad}"),
+            &[("Authorization", &auth)],
+            b"",
+        );
+        assert_eq!(h.status, 400, "{bad}");
+    }
+    // Nothing was written outside the blob folders.
+    let names: Vec<_> = std::fs::read_dir(s.env.dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("server.db"))
+        .collect();
+    assert_eq!(names, vec!["blobs".to_string()]);
+    // Unauthenticated blob calls are refused.
+    let r = s.server.put_blob("nope", &sha, None, b"x");
+    assert_eq!(r.status, 401);
+});
