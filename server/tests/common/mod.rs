@@ -3,6 +3,8 @@
 //! malformed requests can be sent as they are) and fixtures built with the core.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use hoctap_core::criteria::builtin;
 use hoctap_core::engine::{AnswerValue, ItemAnswer};
 use hoctap_core::model::Points;

