@@ -3,6 +3,7 @@
 
 pub mod criteria;
 pub mod engine;
+pub mod evidence;
 pub mod model;
 pub mod text;
 

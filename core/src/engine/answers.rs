@@ -54,11 +54,19 @@ pub enum InputError {
     #[error("Chỉ số {item} không có trong bộ tiêu chí {set} / unknown indicator {item}")]
     UnknownIndicator { item: String, set: String },
     #[error("Chỉ số {item}: điểm {value} nằm ngoài khoảng 0–{max} / indicator {item}: {value} out of range 0–{max}")]
-    OutOfRange { item: String, value: String, max: String },
+    OutOfRange {
+        item: String,
+        value: String,
+        max: String,
+    },
     #[error("Chỉ số {item}: điểm {value} âm / indicator {item}: negative value {value}")]
     Negative { item: String, value: String },
     #[error("Chỉ số {item}: điểm {value} phải là bội của {step} / indicator {item}: {value} is not a multiple of {step}")]
-    BadStep { item: String, value: String, step: String },
+    BadStep {
+        item: String,
+        value: String,
+        step: String,
+    },
     #[error("Chỉ số {item}: cần {expected} / indicator {item}: expected {expected}")]
     WrongKind { item: String, expected: String },
     #[error("Chỉ số {item}: sửa giá trị tính tự động phải có lý do / indicator {item}: overriding a derived value needs a reason")]
