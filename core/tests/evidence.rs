@@ -339,7 +339,7 @@ fn empty_text_heic_and_lying_headers_are_typed_errors() {
     let mut jpeg = read("gps/DSCN0010.jpg");
     // Walk the segments (a byte search would hit the EXIF thumbnail's own SOF).
     let mut sof = 2;
-    while !matches!(jpeg[sof + 1], 0xC0 | 0xC1 | 0xC2) {
+    while !matches!(jpeg[sof + 1], 0xC0..=0xC2) {
         sof += 2 + usize::from(u16::from_be_bytes([jpeg[sof + 2], jpeg[sof + 3]]));
     }
     jpeg[sof + 5..sof + 7].copy_from_slice(&60000u16.to_be_bytes());
