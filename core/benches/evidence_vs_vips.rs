@@ -52,13 +52,14 @@ fn child(input: &str, output: &str) -> i32 {
 
 struct Sample {
     secs: f64,
+    cpu_secs: f64,
     max_rss_kb: u64,
 }
 
 /// Runs `cmd` under `/usr/bin/time -f %M` (optionally `taskset -c 0`) and returns wall time and
 /// peak RSS of the measured program.
 fn measure(program: &[&str], single_core: bool) -> Result<Sample, String> {
-    let mut argv: Vec<&str> = vec!["/usr/bin/time", "-f", "MAXRSS=%M"];
+    let mut argv: Vec<&str> = vec!["/usr/bin/time", "-f", "MAXRSS=%M CPU=%U+%S"];
     if single_core {
         argv.extend(["taskset", "-c", "0"]);
     }
@@ -73,12 +74,24 @@ fn measure(program: &[&str], single_core: bool) -> Result<Sample, String> {
     if !out.status.success() {
         return Err(format!("{program:?} failed: {stderr}"));
     }
-    let max_rss_kb = stderr
+    let line = stderr
         .lines()
-        .filter_map(|l| l.strip_prefix("MAXRSS="))
-        .find_map(|v| v.trim().parse().ok())
+        .find_map(|l| l.strip_prefix("MAXRSS="))
         .ok_or_else(|| format!("no MAXRSS in {stderr}"))?;
-    Ok(Sample { secs, max_rss_kb })
+    let (rss, cpu) = line
+        .split_once(" CPU=")
+        .ok_or_else(|| format!("bad time output {line}"))?;
+    let max_rss_kb = rss.trim().parse().map_err(|_| format!("bad RSS {rss}"))?;
+    let cpu_secs = cpu
+        .trim()
+        .split('+')
+        .map(|v| v.parse::<f64>().unwrap_or(0.0))
+        .sum();
+    Ok(Sample {
+        secs,
+        cpu_secs,
+        max_rss_kb,
+    })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -128,10 +141,13 @@ fn run() -> Result<(), String> {
         measure(&ours_cmd, single_core)?;
         measure(&vips_cmd, single_core)?;
         let (mut ot, mut vt, mut om, mut vm) = (vec![], vec![], vec![], vec![]);
+        let (mut oc, mut vc) = (vec![], vec![]);
         for _ in 0..rounds {
             let o = measure(&ours_cmd, single_core)?;
             let v = measure(&vips_cmd, single_core)?;
             ot.push(o.secs);
+            oc.push(o.cpu_secs);
+            vc.push(v.cpu_secs);
             vt.push(v.secs);
             om.push(o.max_rss_kb as f64);
             vm.push(v.max_rss_kb as f64);
@@ -145,6 +161,13 @@ fn run() -> Result<(), String> {
         println!("\n== {label} ==");
         println!(
             "time   ours {:7.1} ms   vips {:7.1} ms   ratio ours/vips {:.2}×",
+            o * 1e3,
+            v * 1e3,
+            o / v
+        );
+        let (o, v) = (median(oc), median(vc));
+        println!(
+            "cpu    ours {:7.1} ms   vips {:7.1} ms   ratio ours/vips {:.2}×   (user+sys, 10 ms ticks)",
             o * 1e3,
             v * 1e3,
             o / v
