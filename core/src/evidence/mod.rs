@@ -197,13 +197,25 @@ fn process_image(
     );
     let resized = resize::resize(decoded.image, rw, rh)?;
     let oriented = orient::apply(resized, metadata.orientation);
-    let jpeg = encode::encode_jpeg(&oriented, options.quality)?;
-    let (tw, th) = resize::fit(oriented.width, oriented.height, options.thumb_edge);
-    let thumb = resize::resize_ref(&oriented, tw, th)?;
     let (width, height) = (oriented.width, oriented.height);
+    let (tw, th) = resize::fit(width, height, options.thumb_edge);
+    // The photo's encode and the thumbnail branch (resize, encode, pHash) are independent: run
+    // them on two threads (phones have 4–8 cores; costs no extra memory).
+    let (jpeg, thumb_branch) = std::thread::scope(|s| {
+        let main = s.spawn(|| encode::encode_jpeg(&oriented, options.quality));
+        let thumb = (|| {
+            let thumb = resize::resize_ref(&oriented, tw, th)?;
+            let thumb_jpeg = encode::encode_jpeg(&thumb, options.thumb_quality)?;
+            Ok::<_, EvidenceError>((thumb_jpeg, phash::phash(&thumb)?))
+        })();
+        let main = main
+            .join()
+            .unwrap_or_else(|_| Err(EvidenceError::damaged("panic while encoding")));
+        (main, thumb)
+    });
     drop(oriented);
-    let thumb_jpeg = encode::encode_jpeg(&thumb, options.thumb_quality)?;
-    let phash = phash::phash(&thumb)?;
+    let jpeg = jpeg?;
+    let (thumb_jpeg, phash) = thumb_branch?;
     Ok(ProcessedPhoto {
         sha256: store::sha256_hex(&jpeg),
         source_sha256: store::sha256_hex(bytes),
