@@ -18,6 +18,27 @@
 //!    idempotent; [`gc_orphans`] removes what the DB no longer references.
 //!
 //! [`process`] does 1–6 in memory; [`ingest`] adds reading the source and step 7.
+//!
+//! # Dependencies and why
+//!
+//! * `jpeg-decoder` — pure Rust, and its `Decoder::scale` gives shrink-on-load (reduced IDCT),
+//!   the single biggest win for speed and memory. Its `rayon` feature was measured: no gain over
+//!   the built-in std-thread worker, so it stays off.
+//! * `fast_image_resize` — SIMD (SSE4.1/AVX2/NEON) separable convolution, Lanczos3.
+//! * `jpeg-encoder` — pure Rust baseline encoder with AVX2; writes no metadata segments.
+//!   Optimised Huffman tables were measured: −1.7 % bytes for +15 % CPU, so they stay off.
+//! * `png` — the reference PNG decoder (rare input, correctness first).
+//! * `kamadak-exif` — tolerant EXIF parsing (`continue_on_error`, partial results).
+//! * `fs4` — free space of a file system (`statvfs` via `rustix`, no libc FFI of our own).
+//!
+//! # Performance
+//!
+//! `cargo bench -p hoctap-core --bench evidence_vs_vips` compares against `vipsthumbnail` on the
+//! 12 MP test photo (4032×3024 → 1600×1200, q80, stripped). On the 2-core dev machine (loaded by
+//! other builds) ours took ≈0.6–0.7× vips' wall time and CPU time, ≈29 MB peak RSS against vips'
+//! ≈50 MB, ≈0.3 % fewer bytes, and luma PSNR/SSIM within 0.07 dB / 0.0002 of vips' against a
+//! full-resolution Lanczos3 reference. The photo's encode and the thumbnail branch run on two
+//! threads.
 
 pub mod decode;
 pub mod encode;
