@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod criteria;
 pub mod engine;
+pub mod evidence;
 pub mod model;
 pub mod store;
 pub mod sync;
