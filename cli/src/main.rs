@@ -73,6 +73,9 @@ enum Command {
     Sync(JsonFlag),
     /// Hàng đợi gửi / upload queue
     Outbox(JsonFlag),
+    /// Ảnh minh chứng / evidence photos
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
 }
 
 #[derive(Args, Debug)]
@@ -221,6 +224,59 @@ enum ImportCmd {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum EvidenceCmd {
+    /// Xử lý một ảnh (xoay, thu nhỏ, bỏ siêu dữ liệu) / process one photo
+    Ingest {
+        file: PathBuf,
+        /// Thư mục lưu, không dùng cơ sở dữ liệu / output directory, no database
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Cạnh dài tối đa (px) / long edge
+        #[arg(long)]
+        max_edge: Option<u32>,
+        /// Chất lượng JPEG 1–100 / JPEG quality
+        #[arg(long)]
+        quality: Option<u8>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Gắn ảnh vào một chỉ số của phiếu nháp / attach a photo to an indicator
+    Add {
+        assessment: String,
+        indicator: String,
+        file: PathBuf,
+        #[arg(long)]
+        max_edge: Option<u32>,
+        #[arg(long)]
+        quality: Option<u8>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ảnh của một phiếu / photos of an assessment
+    List {
+        assessment: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Gỡ ảnh khỏi chỉ số / detach a photo
+    Remove {
+        assessment: String,
+        indicator: String,
+        sha256: String,
+    },
+    /// Ảnh gần giống nhau dùng cho các hộ khác nhau / near-identical photos across subjects
+    Similar {
+        /// Số bit khác nhau tối đa của mã băm cảm nhận / max perceptual-hash distance
+        #[arg(long, default_value_t = 6)]
+        max_distance: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dọn ảnh không còn dùng / remove unused photo files
+    Gc(JsonFlag),
+}
+
 #[derive(Args, Debug)]
 pub struct RegisterArgs {
     /// Mã đối tượng (hộ, thành viên, …) / subject id
@@ -328,6 +384,50 @@ fn run(cli: Cli) -> error::CliResult {
         } => commands::sync::enroll(data.as_deref(), url, code, qr, json),
         Command::Sync(f) => commands::sync::sync(data.as_deref(), f.json),
         Command::Outbox(f) => commands::sync::outbox(data.as_deref(), f.json),
+        Command::Evidence(c) => match c {
+            EvidenceCmd::Ingest {
+                file,
+                out,
+                max_edge,
+                quality,
+                json,
+            } => commands::evidence::ingest(
+                data.as_deref(),
+                &file,
+                out.as_deref(),
+                max_edge,
+                quality,
+                json,
+            ),
+            EvidenceCmd::Add {
+                assessment,
+                indicator,
+                file,
+                max_edge,
+                quality,
+                json,
+            } => commands::evidence::add(
+                data.as_deref(),
+                &assessment,
+                &indicator,
+                &file,
+                max_edge,
+                quality,
+                json,
+            ),
+            EvidenceCmd::List { assessment, json } => {
+                commands::evidence::list(data.as_deref(), &assessment, json)
+            }
+            EvidenceCmd::Remove {
+                assessment,
+                indicator,
+                sha256,
+            } => commands::evidence::remove(data.as_deref(), &assessment, &indicator, &sha256),
+            EvidenceCmd::Similar { max_distance, json } => {
+                commands::evidence::similar(data.as_deref(), max_distance, json)
+            }
+            EvidenceCmd::Gc(f) => commands::evidence::gc(data.as_deref(), f.json),
+        },
     }
 }
 

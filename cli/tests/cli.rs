@@ -392,3 +392,171 @@ fn assess_interactively_then_finalize_and_summarise() {
     assert_eq!(cd["all"], 1);
     assert_eq!(cd["percentage"], 100.0);
 }
+
+fn photo(rel: &str) -> String {
+    format!(
+        "{}/../../shared/testdata/photos/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn evidence_ingest_writes_clean_jpegs_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let v = json(&hoctap(
+        dir.path(),
+        &[
+            "evidence",
+            "ingest",
+            &photo("phones/nokia-8.3-4608x1976.jpg"),
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    ));
+    for key in [
+        "path", "sha256", "width", "height", "bytes", "taken_at", "gps", "make", "model", "phash",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["width"], 1600);
+    assert_eq!(v["taken_at"], "2022-08-14T14:12:31+03:00");
+    assert!(v["gps"]["lat"].as_f64().unwrap() > 60.0);
+    let path = v["path"].as_str().unwrap();
+    assert!(path.starts_with(out.to_str().unwrap()));
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        !bytes.windows(4).any(|w| w == b"Exif"),
+        "no EXIF in the output"
+    );
+    assert!(
+        !dir.path().join("hoctap.db").exists(),
+        "--out touches no database"
+    );
+    // Smaller and lower quality on request.
+    let small = json(&hoctap(
+        dir.path(),
+        &[
+            "evidence",
+            "ingest",
+            &photo("phones/nokia-8.3-4608x1976.jpg"),
+            "--out",
+            out.to_str().unwrap(),
+            "--max-edge",
+            "800",
+            "--quality",
+            "60",
+            "--json",
+        ],
+        None,
+    ));
+    assert_eq!(small["width"], 800);
+    assert!(small["bytes"].as_u64().unwrap() < v["bytes"].as_u64().unwrap());
+    // Refused input: exit 2 with a Vietnamese message, nothing written.
+    let heic = dir.path().join("x.heic");
+    std::fs::write(&heic, b"\0\0\0\x18ftypheic\0\0\0\0mif1heic").unwrap();
+    let before = std::fs::read_dir(&out).unwrap().count();
+    let r = hoctap(
+        dir.path(),
+        &[
+            "evidence",
+            "ingest",
+            heic.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.status.code(), Some(2));
+    assert!(stderr(&r).contains("HEIC"), "{}", stderr(&r));
+    let truncated = dir.path().join("t.jpg");
+    let full = std::fs::read(photo("gps/DSCN0010.jpg")).unwrap();
+    std::fs::write(&truncated, &full[..full.len() / 3]).unwrap();
+    let r = hoctap(
+        dir.path(),
+        &[
+            "evidence",
+            "ingest",
+            truncated.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.status.code(), Some(2));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), before);
+}
+
+#[test]
+fn evidence_add_attaches_to_a_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&hoctap(d, &["hamlet", "add", "Thôn Ảnh"], None));
+    let hh = json(&hoctap(
+        d,
+        &[
+            "household",
+            "add",
+            "--hamlet",
+            "Thôn Ảnh",
+            "--head",
+            "Kiều Văn Chụp",
+            "--json",
+        ],
+        None,
+    ));
+    let m = json(&hoctap(
+        d,
+        &[
+            "member",
+            "add",
+            hh["id"].as_str().unwrap(),
+            "--name",
+            "Kiều Văn Chụp",
+            "--birth-year",
+            "1979",
+            "--json",
+        ],
+        None,
+    ));
+    let a = json(&hoctap(
+        d,
+        &[
+            "assess",
+            m["id"].as_str().unwrap(),
+            "--criteria",
+            "cdht-324",
+            "--answers",
+            "-",
+            "--json",
+        ],
+        Some(r#"{"items":{"1.1":8}}"#),
+    ));
+    let aid = a["assessment"]["id"].as_str().unwrap();
+    let p = json(&hoctap(
+        d,
+        &[
+            "evidence",
+            "add",
+            aid,
+            "1.1",
+            &photo("gps/DSCN0021.jpg"),
+            "--json",
+        ],
+        None,
+    ));
+    assert_eq!(p["item_id"], "1.1");
+    let listed = json(&hoctap(d, &["evidence", "list", aid, "--json"], None));
+    assert_eq!(listed["1.1"].as_array().unwrap().len(), 1);
+    let r = hoctap(
+        d,
+        &["evidence", "add", aid, "7.7", &photo("gps/DSCN0021.jpg")],
+        None,
+    );
+    assert_eq!(r.status.code(), Some(2));
+    assert!(stderr(&r).contains("7.7"));
+    let pairs = json(&hoctap(d, &["evidence", "similar", "--json"], None));
+    assert_eq!(pairs.as_array().unwrap().len(), 0);
+}

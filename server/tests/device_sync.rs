@@ -10,6 +10,7 @@ use common::proxy::{FaultProxy, Faults};
 use common::*;
 use hoctap_core::criteria::builtin::builtin_set;
 use hoctap_core::engine::{AnswerValue, ItemAnswer};
+use hoctap_core::evidence::{IngestOptions, PhotoSource};
 use hoctap_core::model::Points;
 use hoctap_core::store::assessments::{Subject, SubjectKind};
 use hoctap_core::store::households::{HouseholdQuery, NewHousehold, NewMember};
@@ -89,8 +90,20 @@ fn answer_all(store: &mut Store, id: &str, points: u32) {
     store.set_answers(id, &items).expect("answers");
 }
 
-/// Assess a member with Công dân học tập and finalize; returns the assessment id.
-fn assess_member(store: &mut Store, member_id: &str, points: u32) -> String {
+fn shared_photo(rel: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/photos")
+        .join(rel)
+}
+
+/// Assess a member with Công dân học tập, attach `photos` (file, indicator, long edge: a
+/// different edge gives a different stored file) and finalize; returns the assessment id.
+fn assess_member(
+    store: &mut Store,
+    member_id: &str,
+    points: u32,
+    photos: &[(&str, &str, u32)],
+) -> String {
     let set = builtin_set("cdht-324").expect("set");
     let subject = Subject {
         kind: SubjectKind::Member,
@@ -98,7 +111,43 @@ fn assess_member(store: &mut Store, member_id: &str, points: u32) -> String {
     };
     let a = store.start_assessment(&subject, &set, 2026).expect("start");
     answer_all(store, &a.id, points);
+    for (file, item, edge) in photos {
+        let options = IngestOptions {
+            max_edge: *edge,
+            disk_reserve: 0,
+            ..IngestOptions::default()
+        };
+        store
+            .attach_photo(
+                &a.id,
+                item,
+                PhotoSource::Path(&shared_photo(file)),
+                &options,
+            )
+            .expect("photo");
+    }
     store.finalize(&a.id).expect("finalize").id
+}
+
+/// Every photo the device attached is on the server, complete and hash-verified.
+fn assert_server_has_photos(env: &Env, stores: &[&Store]) -> usize {
+    let mut n = 0;
+    for store in stores {
+        for item in state::outbox(store).expect("outbox") {
+            for (_, photos) in store.photos_of(&item.id).expect("photos") {
+                for p in photos {
+                    let bytes = std::fs::read(env.blob_path(&p.sha256))
+                        .unwrap_or_else(|e| panic!("server lacks photo {}: {e}", p.sha256));
+                    assert_eq!(
+                        hoctap_core::store::assessments::sha256_hex(&bytes),
+                        p.sha256
+                    );
+                    n += 1;
+                }
+            }
+        }
+    }
+    n
 }
 
 /// A household created on the device (unknown to the server) with one adult; its member id.
@@ -154,16 +203,31 @@ both_backends!(cadre_round_trip, |b| {
         .iter()
         .find(|m| m.name == "Nguyễn Văn Bình")
         .expect("Bình");
-    let a1 = assess_member(&mut store, &binh.id, 8);
+    let a1 = assess_member(
+        &mut store,
+        &binh.id,
+        8,
+        &[
+            ("phones/nokia-8.3-4608x1976.jpg", "1.1", 1600),
+            ("gps/DSCN0010.jpg", "2.1", 1600),
+        ],
+    );
     let new_member = device_household(&mut store, &rows[0].hamlet_id, "Hồ Văn Mới");
-    let a2 = assess_member(&mut store, &new_member, 9);
+    let a2 = assess_member(
+        &mut store,
+        &new_member,
+        9,
+        &[("phones/iphone6-3264x2448.jpg", "3.1", 1600)],
+    );
     assert_eq!(state::counts(&store).expect("counts").queued, 2);
 
     let r = sync(&store, &url, &fast_policy(3));
     assert_eq!(r.outcome, Outcome::Done, "{:?}", r.message);
     assert_eq!(r.report.sent, 2);
+    assert_eq!(r.report.photos_uploaded, 3);
     let counts = state::counts(&store).expect("counts");
     assert_eq!((counts.sent, counts.pending()), (2, 0));
+    assert_eq!(assert_server_has_photos(&env, &[&store]), 3);
 
     // The server holds both, re-scored identically.
     let list = env.admin_json(&["assessments"]);
@@ -172,7 +236,13 @@ both_backends!(cadre_round_trip, |b| {
     for a in list {
         assert_eq!(a["status"], "passed", "{a}");
         assert_eq!(a["mismatch"], false);
+        assert_eq!(a["evidence_present"], a["evidence_expected"], "{a}");
     }
+    let photos: u64 = list
+        .iter()
+        .filter_map(|a| a["evidence_present"].as_u64())
+        .sum();
+    assert_eq!(photos, 3);
 
     // A reviewer returns one; the device sees the comment, corrects it as a new revision and
     // uploads it again.
@@ -248,8 +318,8 @@ fn faults(b: Backend) {
     let proxy = FaultProxy::start(
         &server.addr,
         Faults {
-            cut_probability: 0.35,
-            max_bytes: 6_000,
+            cut_probability: 0.5,
+            max_bytes: 160_000,
         },
         0xFA17,
     );
@@ -275,14 +345,21 @@ fn faults(b: Backend) {
     let runs: usize = std::env::var("HOCTAP_FAULT_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(120);
+        .unwrap_or(150);
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for run in 0..runs {
         // Each device keeps assessing new people between syncs.
         for (n, s) in [&mut s1, &mut s2].into_iter().enumerate() {
             if run % 3 == n {
                 let m = device_household(s, &hamlet, &format!("Người {n}-{run}"));
-                assess_member(s, &m, 5 + (run % 6) as u32);
+                // A distinct photo per assessment (another size is another file).
+                let edge = 900 + 4 * run as u32 + n as u32;
+                assess_member(
+                    s,
+                    &m,
+                    5 + (run % 6) as u32,
+                    &[("phones/iphone6-3264x2448.jpg", "1.1", edge)],
+                );
             }
         }
         if run > 0 && run % 40 == 0 {
@@ -349,8 +426,13 @@ fn faults(b: Backend) {
     );
     for a in list {
         assert_eq!(a["evidence_present"], a["evidence_expected"], "{a}");
+        assert_eq!(a["evidence_expected"], 1, "{a}");
         assert_eq!(a["mismatch"], false);
     }
+    let photos = assert_server_has_photos(&env, &[&s1, &s2]);
+    assert_eq!(photos, unique.len());
+    let cuts = proxy.cuts.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(cuts >= 50, "the proxy must actually cut: {cuts}");
     eprintln!(
         "{runs} fault rounds × 2 devices: {} connections cut, outcomes {outcomes:?}, {} assessments on the server",
         proxy.cuts.load(std::sync::atomic::Ordering::SeqCst),

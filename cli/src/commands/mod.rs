@@ -3,6 +3,7 @@
 pub mod assess;
 pub mod criteria;
 pub mod demo;
+pub mod evidence;
 pub mod households;
 pub mod score;
 pub mod sync;

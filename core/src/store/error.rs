@@ -1,6 +1,7 @@
 //! Errors of the offline store. Each says in Vietnamese what the cadre can do, then in English.
 
 use crate::engine::InputError;
+use crate::evidence::EvidenceError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -18,6 +19,8 @@ pub enum StoreError {
     Invalid(String),
     #[error("{0}")]
     Input(#[from] InputError),
+    #[error("{0}")]
+    Evidence(#[from] EvidenceError),
     #[error("Phiếu đánh giá {0} đã chốt, không sửa được; hãy tạo bản sửa / assessment {0} is finalized and cannot change; make a correction")]
     Finalized(String),
     #[error(
@@ -40,6 +43,13 @@ impl StoreError {
                 | StoreError::Input(_)
                 | StoreError::Finalized(_)
                 | StoreError::CriteriaUnavailable { .. }
+                | StoreError::Evidence(
+                    EvidenceError::UnsupportedFormat { .. }
+                        | EvidenceError::TooLargeBytes { .. }
+                        | EvidenceError::TooLargePixels { .. }
+                        | EvidenceError::Damaged { .. }
+                        | EvidenceError::InvalidOptions(_)
+                )
         )
     }
 }

@@ -8,10 +8,12 @@
 //!
 //! Submodules by subject: `units` (province → commune → hamlet), `households` (households,
 //! members, clans, units, search), `roster` (CSV import), `assessments` (registration, drafts,
-//! finalization, corrections), `summary` (per-model counts).
+//! finalization, corrections), `evidence` (photos attached to indicators), `summary` (per-model
+//! counts).
 
 pub mod assessments;
 pub mod error;
+pub mod evidence;
 pub mod households;
 pub mod roster;
 pub mod schema;

@@ -213,9 +213,7 @@ fn skew_ms(server_time: &str) -> Option<i64> {
 
 /// Where the photo with this hash is stored on the device.
 fn photo_file(dir: &Path, sha256: &str) -> PathBuf {
-    // Same layout as the evidence store: `<dir>/<first two hex digits>/<sha256>.jpg`.
-    dir.join(sha256.get(..2).unwrap_or("00"))
-        .join(format!("{sha256}.jpg"))
+    crate::evidence::store::photo_path(dir, sha256)
 }
 
 impl SyncMachine {

@@ -1,0 +1,165 @@
+//! `hoctap evidence ingest|add|list|remove|similar|gc`: the photo pipeline from a terminal.
+
+use crate::error::{CliError, CliResult};
+use crate::output;
+use hoctap_core::evidence::{self, EvidenceError, IngestOptions, PhotoSource};
+use hoctap_core::store::StoreError;
+use std::path::Path;
+
+fn evidence_error(e: EvidenceError) -> CliError {
+    StoreError::Evidence(e).into()
+}
+
+fn options(max_edge: Option<u32>, quality: Option<u8>) -> IngestOptions {
+    let mut o = IngestOptions::default();
+    if let Some(e) = max_edge {
+        o.max_edge = e;
+    }
+    if let Some(q) = quality {
+        o.quality = q;
+    }
+    o
+}
+
+/// `hoctap evidence ingest FILE [--out DIR]`: process one photo; with `--out` into DIR and no
+/// database, else into the data directory's photo store (still no database row).
+pub fn ingest(
+    data: Option<&Path>,
+    file: &Path,
+    out: Option<&Path>,
+    max_edge: Option<u32>,
+    quality: Option<u8>,
+    json: bool,
+) -> CliResult {
+    let dir = match out {
+        Some(d) => d.to_path_buf(),
+        None => super::data_dir(data)?.join(hoctap_core::store::EVIDENCE_DIR),
+    };
+    let photo = evidence::ingest(PhotoSource::Path(file), &options(max_edge, quality), &dir)
+        .map_err(evidence_error)?;
+    if json {
+        return output::json(&photo);
+    }
+    outln!(
+        "Đã lưu ảnh / stored: {} ({}×{}, {} KB, sha256 {})",
+        photo.path.display(),
+        photo.width,
+        photo.height,
+        photo.bytes / 1024,
+        photo.sha256
+    );
+    if let Some(t) = &photo.taken_at {
+        outln!("Chụp lúc / taken at: {t}");
+    }
+    if let Some(g) = &photo.gps {
+        outln!("Vị trí / GPS: {:.6}, {:.6}", g.lat, g.lon);
+    }
+    Ok(())
+}
+
+/// `hoctap evidence add ASSESSMENT INDICATOR FILE`.
+pub fn add(
+    data: Option<&Path>,
+    assessment: &str,
+    item: &str,
+    file: &Path,
+    max_edge: Option<u32>,
+    quality: Option<u8>,
+    json: bool,
+) -> CliResult {
+    let store = super::open_store(data)?;
+    let photo = store.attach_photo(
+        assessment,
+        item,
+        PhotoSource::Path(file),
+        &options(max_edge, quality),
+    )?;
+    if json {
+        output::json(&photo)
+    } else {
+        outln!(
+            "Đã gắn ảnh minh chứng cho chỉ số {item} / attached: {} ({}×{})",
+            photo.sha256,
+            photo.width,
+            photo.height
+        );
+        Ok(())
+    }
+}
+
+/// `hoctap evidence list ASSESSMENT`.
+pub fn list(data: Option<&Path>, assessment: &str, json: bool) -> CliResult {
+    let store = super::open_store(data)?;
+    store.assessment(assessment)?;
+    let photos = store.photos_of(assessment)?;
+    if json {
+        return output::json(&photos);
+    }
+    for (item, list) in &photos {
+        for p in list {
+            outln!(
+                "{item}  {}  {}×{}  {}",
+                p.sha256,
+                p.width,
+                p.height,
+                p.path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `hoctap evidence remove ASSESSMENT INDICATOR SHA256`.
+pub fn remove(data: Option<&Path>, assessment: &str, item: &str, sha256: &str) -> CliResult {
+    let store = super::open_store(data)?;
+    if store.remove_photo(assessment, item, sha256)? {
+        outln!("Đã gỡ ảnh / removed");
+        Ok(())
+    } else {
+        Err(CliError::Invalid(format!(
+            "Chỉ số {item} không có ảnh {sha256} / no such photo on that indicator"
+        )))
+    }
+}
+
+/// `hoctap evidence similar [--max-distance N]`.
+pub fn similar(data: Option<&Path>, max_distance: u32, json: bool) -> CliResult {
+    let store = super::open_store(data)?;
+    let pairs = store.similar_evidence(max_distance)?;
+    if json {
+        return output::json(&pairs);
+    }
+    if pairs.is_empty() {
+        outln!("Không có ảnh trùng giữa các hộ / no near-identical photos across subjects");
+    }
+    for p in &pairs {
+        outln!(
+            "Khoảng cách {}: {} ({}, chỉ số {}) ~ {} ({}, chỉ số {})",
+            p.distance,
+            p.a.subject_name.as_deref().unwrap_or(&p.a.subject_id),
+            p.a.assessment_id,
+            p.a.item_id,
+            p.b.subject_name.as_deref().unwrap_or(&p.b.subject_id),
+            p.b.assessment_id,
+            p.b.item_id
+        );
+    }
+    Ok(())
+}
+
+/// `hoctap evidence gc`.
+pub fn gc(data: Option<&Path>, json: bool) -> CliResult {
+    let store = super::open_store(data)?;
+    let r = store.gc_evidence()?;
+    if json {
+        output::json(&r)
+    } else {
+        outln!(
+            "Đã dọn {} tệp ({} KB), {} dòng / cleaned",
+            r.files_removed,
+            r.bytes_freed / 1024,
+            r.rows_removed
+        );
+        Ok(())
+    }
+}
