@@ -73,7 +73,9 @@ mod tests {
         assert_eq!(UNITS_CSV.lines().count(), 3322);
         assert_eq!(province("25").map(|p| p.1), Some("Phú Thọ"));
         assert_eq!(province("1").map(|p| p.0), Some("01"));
-        let c = commune("25", "7900").expect("Việt Trì");
+        let Some(c) = commune("25", "7900") else {
+            panic!("Việt Trì")
+        };
         assert_eq!(c.name, "Phường Việt Trì");
         assert!(commune("01", "07900").is_none());
     }

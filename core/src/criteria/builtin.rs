@@ -78,7 +78,9 @@ mod tests {
 
     #[test]
     fn lookup_by_id() {
-        let set = builtin_set("cdht-324").expect("cdht-324 is shipped");
+        let Some(set) = builtin_set("cdht-324") else {
+            panic!("cdht-324 is shipped")
+        };
         assert_eq!(set.indicators().count(), 10);
         assert!(builtin_set("nope").is_none());
         let ids: Vec<String> = builtin_sets().into_iter().map(|s| s.id).collect();
