@@ -150,7 +150,8 @@ impl Table {
             let ok = match r.ok {
                 Some(true) => "OK",
                 Some(false) => "OVER",
-                None => "skipped",
+                None if r.ours == "—" => "skipped",
+                None => "reference",
             };
             println!(
                 "| {} | {} | {} | {} | {} | {} |",
@@ -215,7 +216,7 @@ impl ServerEnv {
             }
         };
         let env = ServerEnv { dir, database, pg };
-        env.admin(&["init", "--province", "25", "--commune", "04831"]);
+        env.admin_plain(&["init", "--province", "25", "--commune", "04831"]);
         env
     }
 
@@ -230,11 +231,17 @@ impl ServerEnv {
 
     /// An admin command with `--json` that must succeed.
     fn admin(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        self.admin_plain(&args)
+    }
+
+    /// An admin command that must succeed; its stdout as JSON (`Null` if it is not JSON).
+    fn admin_plain(&self, args: &[&str]) -> serde_json::Value {
         let out = Command::new(bin())
             .arg("admin")
             .args(self.base_args())
             .args(args)
-            .arg("--json")
             .env_remove("HOCTAP_DATABASE_URL")
             .output()
             .expect("run hoctap-server admin");
