@@ -1,18 +1,84 @@
 //! Batch intake: each manifest entry is checked (hash, canonical form, scope, evidence), compared
 //! with what the server holds (created / duplicate / conflict), re-scored and stored, all inside
 //! the batch's one transaction.
+//!
+//! A [`BatchCache`] lives for one batch (one transaction) and saves work that would otherwise be
+//! repeated per entry: the criteria set an assessment names is looked up, parsed and hashed once
+//! per batch, hamlet existence is asked once, and a device-created household that an earlier
+//! entry of the same batch already stored with identical content is neither looked up nor
+//! stored again (every member of a household usually arrives in the same batch, each entry
+//! carrying the household). Results are the same as without the cache.
 
 use crate::db::assessments::{self, NewAssessment};
 use crate::db::devices::DeviceAuth;
 use crate::db::roster;
 use crate::rescore;
 use hoctap_core::clock;
+use hoctap_core::criteria::CriteriaSet;
 use hoctap_core::store::assessments::{sha256_hex, CanonicalAssessment, SubjectKind};
 use hoctap_core::sync::protocol::{
     is_sha256_hex, EntryResult, EntryStatus, ErrorCode, HouseholdRecord, ManifestEntry, ServerScore,
 };
 use sqlx::AnyConnection;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+
+/// What one batch has already looked up or stored (see the module docs). Valid only inside the
+/// batch's transaction.
+#[derive(Default)]
+pub struct BatchCache {
+    /// Criteria set by (id, SHA-256) named in contents: `None` when the server has no such set.
+    sets: HashMap<(String, String), Option<CriteriaSet>>,
+    /// Hamlet id → exists.
+    hamlets: HashMap<String, bool>,
+    /// Households stored by this batch, exactly as stored.
+    stored: HashMap<String, HouseholdRecord>,
+}
+
+impl BatchCache {
+    pub fn new() -> BatchCache {
+        BatchCache::default()
+    }
+
+    async fn hamlet_exists(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        if let Some(&known) = self.hamlets.get(id) {
+            return Ok(known);
+        }
+        let exists = roster::hamlet_exists(conn, id).await?;
+        self.hamlets.insert(id.to_string(), exists);
+        Ok(exists)
+    }
+
+    /// The set the content names (built in, or published and matched by hash), once per batch.
+    async fn set_for(
+        &mut self,
+        conn: &mut AnyConnection,
+        content: &CanonicalAssessment,
+    ) -> Result<Option<CriteriaSet>, sqlx::Error> {
+        let key = (content.criteria.id.clone(), content.criteria.sha256.clone());
+        if let Some(set) = self.sets.get(&key) {
+            return Ok(set.clone());
+        }
+        let set = match rescore::builtin_matching(content) {
+            Some(set) => Some(set),
+            None => {
+                let published =
+                    assessments::published_source(conn, &content.criteria.sha256).await?;
+                rescore::find_set(content, published.as_deref())
+            }
+        };
+        self.sets.insert(key, set.clone());
+        Ok(set)
+    }
+
+    /// Whether this batch already stored exactly this household.
+    fn already_stored(&self, h: &HouseholdRecord) -> bool {
+        self.stored.get(&h.id) == Some(h)
+    }
+}
 
 fn result(id: &str, status: EntryStatus) -> EntryResult {
     EntryResult {
@@ -54,6 +120,7 @@ pub async fn process_entry(
     conn: &mut AnyConnection,
     device: &DeviceAuth,
     entry: &ManifestEntry,
+    cache: &mut BatchCache,
 ) -> Result<EntryResult, sqlx::Error> {
     let id = entry.id.as_str();
     if !is_sha256_hex(&entry.content_sha256)
@@ -108,7 +175,15 @@ pub async fn process_entry(
                 "Hộ gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
             ));
         }
-        if let Some(held) = roster::household_hamlet(&mut *conn, &h.id).await? {
+        // A household this batch stored unchanged is held in its own (checked) hamlet, with
+        // every one of its members: the lookups below would only confirm that.
+        let fresh = !cache.already_stored(h);
+        let held = if fresh {
+            roster::household_hamlet(&mut *conn, &h.id).await?
+        } else {
+            None
+        };
+        if let Some(held) = held {
             if !device.may_act_in(&held) {
                 return Ok(rejected(
                     id,
@@ -119,7 +194,7 @@ pub async fn process_entry(
         }
         // A member the server holds elsewhere must not be pulled into this household from a
         // hamlet outside the scope.
-        for m in &h.members {
+        for m in h.members.iter().filter(|_| fresh) {
             if let Some(held) = roster::member_hamlet(&mut *conn, &m.id).await? {
                 if !device.may_act_in(&held) {
                     return Ok(rejected(
@@ -130,7 +205,7 @@ pub async fn process_entry(
                 }
             }
         }
-        if !roster::hamlet_exists(&mut *conn, &h.hamlet_id).await? {
+        if !cache.hamlet_exists(&mut *conn, &h.hamlet_id).await? {
             return Ok(rejected(
                 id,
                 ErrorCode::Invalid,
@@ -148,7 +223,8 @@ pub async fn process_entry(
             Some(h) if h.members.iter().any(|m| m.id == subject.id) => Some(h.hamlet_id.clone()),
             _ => roster::member_hamlet(&mut *conn, &subject.id).await?,
         },
-        SubjectKind::Hamlet => roster::hamlet_exists(&mut *conn, &subject.id)
+        SubjectKind::Hamlet => cache
+            .hamlet_exists(&mut *conn, &subject.id)
             .await?
             .then(|| subject.id.clone()),
         SubjectKind::Clan | SubjectKind::Unit => {
@@ -210,8 +286,7 @@ pub async fn process_entry(
         });
     }
 
-    let published = assessments::published_source(&mut *conn, &content.criteria.sha256).await?;
-    let (score, message) = match rescore::find_set(&content, published.as_deref()) {
+    let (score, message) = match cache.set_for(&mut *conn, &content).await? {
         None => (
             None,
             Some("Máy chủ chưa có bộ tiêu chí của phiếu; chưa chấm lại được.".to_string()),
@@ -229,7 +304,10 @@ pub async fn process_entry(
     };
 
     if let Some(h) = &entry.household {
-        roster::upsert_household(&mut *conn, h, &format!("device:{}", device.id)).await?;
+        if !cache.already_stored(h) {
+            roster::upsert_household(&mut *conn, h, &format!("device:{}", device.id)).await?;
+            cache.stored.insert(h.id.clone(), h.clone());
+        }
     }
     let evidence: Vec<String> = blobs.into_iter().collect();
     assessments::insert(

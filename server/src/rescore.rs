@@ -7,6 +7,7 @@ use hoctap_core::engine::{self, AnswerValue, Answers, InputError, ItemAnswer, St
 use hoctap_core::model::Points;
 use hoctap_core::store::assessments::CanonicalAssessment;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The server's score.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,12 +19,33 @@ pub struct Rescored {
     pub mismatch: bool,
 }
 
+/// The built-in sets with their content hashes, computed once per process (hashing a set
+/// serialises it whole).
+fn builtins() -> &'static [(CriteriaSet, String)] {
+    static SETS: OnceLock<Vec<(CriteriaSet, String)>> = OnceLock::new();
+    SETS.get_or_init(|| {
+        builtin::builtin_sets()
+            .into_iter()
+            .map(|s| {
+                let sha = s.sha256();
+                (s, sha)
+            })
+            .collect()
+    })
+}
+
+/// The built-in set the content names, if its hash matches.
+pub fn builtin_matching(content: &CanonicalAssessment) -> Option<CriteriaSet> {
+    builtins()
+        .iter()
+        .find(|(s, sha)| s.id == content.criteria.id && *sha == content.criteria.sha256)
+        .map(|(s, _)| s.clone())
+}
+
 /// The set an assessment names: built in with the same hash, else the published source given.
 pub fn find_set(content: &CanonicalAssessment, published: Option<&str>) -> Option<CriteriaSet> {
-    if let Some(set) = builtin::builtin_set(&content.criteria.id) {
-        if set.sha256() == content.criteria.sha256 {
-            return Some(set);
-        }
+    if let Some(set) = builtin_matching(content) {
+        return Some(set);
     }
     let set = load::parse_set(published?, &content.criteria.id).ok()?;
     (set.sha256() == content.criteria.sha256).then_some(set)

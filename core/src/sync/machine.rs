@@ -4,11 +4,19 @@
 //! Any transport can drive it — reqwest here, a platform HTTP stack or an iOS background
 //! `URLSession` on a phone — and tests drive it without sockets.
 //!
-//! Order of a run: pull (`GET /sync` until `more` is false) → photos (`HEAD`, then `PUT` chunks
-//! from the server's offset; a photo counts once the server verified its hash) → manifests
+//! Order of a run: pull (`GET /sync` until `more` is false) → photos (`PUT` chunks; a photo
+//! counts once the server verified its hash) → manifests
 //! (`PUT /batches/{id}` of finalized assessments whose photos are all confirmed, the body stored
 //! and replayed verbatim until answered) → heartbeat. Nothing is marked sent until the server
 //! acknowledged that exact content hash.
+//!
+//! Photo uploads probe (`HEAD`) only when the server may hold part of the photo: after a chunk
+//! got no answer in this run, or for the one photo whose upload an earlier run began and did not
+//! finish (remembered in the `setting` table, since photos go one at a time). A fresh photo is
+//! `PUT` from offset 0 at once, saving a round trip per photo on slow links. Should the server
+//! hold it anyway (another device sent the same photo), it answers `409 offset_mismatch` with
+//! its offset, or `200 complete`, and the upload goes on from there: correct in every case, at
+//! the cost of at most one chunk.
 
 use super::apply::{apply_page, Applied};
 use super::error::SyncError;
@@ -25,6 +33,9 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+
+/// Setting that names the photo whose upload has begun and is not confirmed yet.
+const KEY_BLOB_OPEN: &str = "sync.blob_open";
 
 /// HTTP methods the protocol uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,6 +181,8 @@ pub struct SyncMachine {
     split: bool,
     /// Assessments sent again in this run after an `incomplete` answer (once each).
     retried: HashSet<String>,
+    /// The photo named by [`KEY_BLOB_OPEN`], as last read or written.
+    open_blob: Option<String>,
     report: SyncReport,
 }
 
@@ -237,6 +250,7 @@ impl SyncMachine {
             tried: HashSet::new(),
             split: false,
             retried: HashSet::new(),
+            open_blob: store.setting(KEY_BLOB_OPEN)?,
             report: SyncReport::default(),
         })
     }
@@ -325,6 +339,13 @@ impl SyncMachine {
                             }));
                         }
                         Some(offset) => {
+                            if self.open_blob.as_deref() != Some(sha.as_str()) {
+                                store.set_setting(KEY_BLOB_OPEN, &sha)?;
+                                self.open_blob = Some(sha.clone());
+                            }
+                            let Some(task) = self.blobs.front() else {
+                                continue;
+                            };
                             let total = task.total;
                             let len = self.options.chunk_size.min(total.saturating_sub(offset));
                             let body = match read_range(&task.path, offset, len) {
@@ -426,10 +447,12 @@ impl SyncMachine {
                     "in-memory store has no photo files".into(),
                 ));
             };
+            // Probe only the photo an earlier run left half sent (see the module docs).
+            let offset = (self.open_blob.as_deref() != Some(sha.as_str())).then_some(0);
             self.blobs.push_back(BlobTask {
                 path: photo_file(dir, &sha),
                 sha256: sha,
-                offset: None,
+                offset,
                 total: u64::try_from(bytes).unwrap_or(0),
             });
         }
@@ -445,8 +468,27 @@ impl SyncMachine {
         self.tried.contains(&format!("blob:{sha}"))
     }
 
+    /// The server verified a photo: record it and close its upload.
+    fn confirm_blob(&mut self, store: &Store, sha: &str) -> Result<(), SyncError> {
+        confirm_blob(store, sha)?;
+        self.close_blob(store, sha)
+    }
+
+    /// Forget that the upload of `sha` is open.
+    fn close_blob(&mut self, store: &Store, sha: &str) -> Result<(), SyncError> {
+        if self.open_blob.as_deref() == Some(sha) {
+            store.conn().execute(
+                "DELETE FROM setting WHERE key = ?1 AND value = ?2",
+                params![KEY_BLOB_OPEN, sha],
+            )?;
+            self.open_blob = None;
+        }
+        Ok(())
+    }
+
     /// Wedge every queued assessment that references a photo.
     fn wedge_for_blob(&mut self, store: &Store, sha: &str, reason: &str) -> Result<(), SyncError> {
+        self.close_blob(store, sha)?;
         let n = store.conn().execute(
             "UPDATE assessment SET sync_state = 'wedged', sync_detail = ?2
              WHERE state = 'finalized' AND sync_state = 'queued'
@@ -597,7 +639,7 @@ impl SyncMachine {
                     404 => task.offset = Some(0),
                     200 | 204 => {
                         if resp.header(BLOB_STATUS_HEADER) == Some("complete") {
-                            confirm_blob(store, sha256)?;
+                            self.confirm_blob(store, sha256)?;
                             self.blobs.pop_front();
                         } else {
                             let held = resp
@@ -618,7 +660,7 @@ impl SyncMachine {
                         self.report.photo_bytes_sent += len;
                         let status: BlobStatus = parse(&resp)?;
                         if status.complete {
-                            confirm_blob(store, sha256)?;
+                            self.confirm_blob(store, sha256)?;
                             self.report.photos_uploaded += 1;
                             self.blobs.pop_front();
                         } else if let Some(task) = self.blobs.front_mut() {

@@ -46,8 +46,9 @@ pub async fn put_batch(
         ));
     }
     let mut results = Vec::with_capacity(req.assessments.len());
+    let mut cache = intake::BatchCache::new();
     for entry in &req.assessments {
-        results.push(intake::process_entry(&mut tx, &device, entry).await?);
+        results.push(intake::process_entry(&mut tx, &device, entry, &mut cache).await?);
     }
     if !results.is_empty()
         && results
