@@ -170,3 +170,50 @@ both_backends!(path_tricks_refused, |b| {
     let r = s.server.put_blob("nope", &sha, None, b"x");
     assert_eq!(r.status, 401);
 });
+
+both_backends!(finish_after_a_crash_before_verification, |b| {
+    // A server killed after writing and syncing the last chunk but before checking the hash
+    // leaves a partial file that holds every byte. The device learns the offset (= total) and
+    // asks the server to finish with an empty `bytes */TOTAL`.
+    let s = setup(b);
+    let data = photo(150_000);
+    let sha = sha256_hex(&data);
+    let partial = s.env.partial_path(&sha);
+    std::fs::create_dir_all(partial.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&partial, &data).expect("partial");
+    let auth = format!("Bearer {}", s.token);
+    let head = s.server.request(
+        "HEAD",
+        &format!("/api/v1/blobs/{sha}"),
+        &[("authorization", &auth)],
+        b"",
+    );
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("upload-offset"), Some("150000"));
+    assert_eq!(head.header("blob-status"), Some("partial"));
+    let range = "bytes */150000";
+    let r = s.server.put_blob(&s.token, &sha, Some(range), b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["complete"], true);
+    assert!(s.env.blob_path(&sha).exists() && !partial.exists());
+    // Again: idempotent.
+    let r = s.server.put_blob(&s.token, &sha, Some(range), b"");
+    assert_eq!(
+        (r.status, r.json()["complete"].as_bool()),
+        (200, Some(true))
+    );
+    // A partial whose bytes are wrong is discarded with 422, and the upload starts over.
+    let other = photo(1000);
+    let other_sha = sha256_hex(&photo(1001));
+    let p2 = s.env.partial_path(&other_sha);
+    std::fs::write(&p2, &other).expect("bad partial");
+    let r = s
+        .server
+        .put_blob(&s.token, &other_sha, Some("bytes */1000"), b"");
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(r.code(), "hash_mismatch");
+    assert!(!p2.exists());
+    // `*/TOTAL` with a body is not a finish request.
+    let r = s.server.put_blob(&s.token, &sha, Some(range), b"x");
+    assert_eq!(r.status, 400);
+});

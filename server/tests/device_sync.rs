@@ -403,8 +403,14 @@ fn faults(b: Backend) {
         let r = sync(s, &url, &fast_policy(10));
         assert_eq!(r.outcome, Outcome::Done, "{:?}", r.message);
         let c = state::counts(s).expect("counts");
-        assert_eq!(c.pending(), 0, "{c:?}");
-        assert_eq!(c.wedged, 0);
+        let stuck: Vec<_> = state::outbox(s)
+            .expect("outbox")
+            .into_iter()
+            .filter(|i| i.state != "sent")
+            .map(|i| (i.id, i.state, i.detail))
+            .collect();
+        assert_eq!(c.pending(), 0, "{c:?} {stuck:?}");
+        assert_eq!(c.wedged, 0, "{stuck:?}");
         assert!(s.integrity_ok().expect("integrity"));
     }
     let device_ids: HashSet<String> = finalized_ids(&s1)

@@ -358,14 +358,21 @@ impl SyncMachine {
                                     continue;
                                 }
                             };
-                            let end = offset + len.saturating_sub(1);
+                            // The server may hold every byte without having verified them (it
+                            // stopped between the last write and the check): ask it to finish
+                            // with an empty `bytes */TOTAL` instead of an impossible range.
+                            let range = if len == 0 {
+                                format!("bytes */{total}")
+                            } else {
+                                format!("bytes {offset}-{}/{total}", offset + len - 1)
+                            };
                             let request = self.request(
                                 Method::Put,
                                 format!("/blobs/{sha}"),
                                 body,
                                 &[
                                     ("content-type", "application/octet-stream".into()),
-                                    ("content-range", format!("bytes {offset}-{end}/{total}")),
+                                    ("content-range", range),
                                 ],
                             );
                             return Ok(Some(Job {
@@ -674,6 +681,16 @@ impl SyncMachine {
                             task.offset = resp
                                 .header(UPLOAD_OFFSET_HEADER)
                                 .and_then(|v| v.trim().parse().ok());
+                        }
+                        Ok(())
+                    }
+                    (422, Some(ErrorCode::HashMismatch))
+                        if self.tried.insert(format!("rehash:{sha256}")) =>
+                    {
+                        // The server discarded what it held; send the photo again from the
+                        // start, once per run, before calling it a bad record.
+                        if let Some(task) = self.blobs.front_mut() {
+                            task.offset = Some(0);
                         }
                         Ok(())
                     }

@@ -80,6 +80,14 @@ fn parse_range(value: &str) -> Option<(u64, u64, u64)> {
     Some((parse(start)?, parse(end)?, parse(total)?))
 }
 
+/// `bytes */TOTAL` → total.
+fn parse_finish(value: &str) -> Option<u64> {
+    let total = value.trim().strip_prefix("bytes */")?;
+    (!total.is_empty() && total.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| total.parse().ok())
+        .flatten()
+}
+
 pub async fn put_blob(
     State(state): State<AppState>,
     Device(_device): Device,
@@ -97,6 +105,12 @@ pub async fn put_blob(
     }
     let (start, total) = match headers.get(CONTENT_RANGE) {
         None => (0, len),
+        // `bytes */TOTAL` with an empty body: "finish if you hold every byte" — the server may
+        // have stopped between writing the last chunk and verifying it.
+        Some(v) if len == 0 && v.to_str().ok().and_then(parse_finish).is_some() => {
+            let total = v.to_str().ok().and_then(parse_finish).unwrap_or(0);
+            (total, total)
+        }
         Some(v) => {
             let (start, end, total) = v.to_str().ok().and_then(parse_range).ok_or_else(|| {
                 ApiFailure::bad_request("Content-Range must be `bytes START-END/TOTAL`")
