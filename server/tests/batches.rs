@@ -262,3 +262,56 @@ both_backends!(batch_request_errors, |b| {
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["results"], serde_json::json!([]));
 });
+
+both_backends!(later_entries_of_a_batch_see_earlier_ones, |b| {
+    let s = setup(b);
+    // The same assessment twice, then changed, in one batch.
+    let entry = simple(&s.dong);
+    let changed = rewrite(&entry, |c| c.finalized_offset += 60);
+    let r = s
+        .server
+        .batch(&s.token, &new_uuid(), &[entry.clone(), entry, changed]);
+    let res = results(&r);
+    assert_eq!(res[0]["status"], "created", "{res:?}");
+    assert_eq!(res[1]["status"], "duplicate", "{res:?}");
+    assert_eq!(res[1]["server_score"]["total"], 8000);
+    assert_eq!(res[1]["server_score"]["mismatch"], false);
+    assert_eq!(res[2]["status"], "conflict", "{res:?}");
+
+    // A household re-sent without its first member: a later entry about that member no
+    // longer finds its subject, while one about a member still listed does.
+    let first = simple(&s.dong);
+    let household = first.household.clone().expect("household");
+    let gone = household.members[0].id.clone();
+    let mut moved = simple(&s.dong);
+    let kept = moved.household.as_ref().expect("household").members[0]
+        .id
+        .clone();
+    if let Some(h) = &mut moved.household {
+        h.id = household.id.clone();
+    }
+    let mut about_gone = rewrite(&simple(&s.dong), |c| c.subject.id = gone.clone());
+    about_gone.household = None;
+    let mut about_kept = rewrite(&simple(&s.dong), |c| c.subject.id = kept.clone());
+    about_kept.household = None;
+    let r = s.server.batch(
+        &s.token,
+        &new_uuid(),
+        &[first, moved, about_gone, about_kept],
+    );
+    let res = results(&r);
+    assert_eq!(res[0]["status"], "created", "{res:?}");
+    assert_eq!(res[1]["status"], "created", "{res:?}");
+    assert_eq!(res[2]["status"], "rejected", "{res:?}");
+    assert_eq!(res[2]["code"], "invalid", "{res:?}");
+    assert_eq!(res[3]["status"], "created", "{res:?}");
+    let sync = s.server.get("/api/v1/sync?cursor=0", &s.token).json();
+    let households = sync["households"].as_array().expect("households");
+    let held = households
+        .iter()
+        .find(|h| h["id"] == household.id.as_str())
+        .expect("household held");
+    let members = held["members"].as_array().expect("members");
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["id"], kept.as_str());
+});

@@ -22,6 +22,22 @@ fn json_response(body: String) -> Response {
     (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// A failed write: a unique violation means a concurrent request stored the same batch or
+/// assessment first, so the client should retry (and then gets the stored answer, or
+/// `duplicate`); anything else is an internal error.
+fn write_failure(e: sqlx::Error) -> ApiFailure {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return ApiFailure::new(
+                ErrorCode::Unavailable,
+                "Máy chủ đang bận, vui lòng thử lại.",
+                "concurrent upload of the same batch or assessments; retry",
+            );
+        }
+    }
+    e.into()
+}
+
 pub async fn put_batch(
     State(state): State<AppState>,
     Device(device): Device,
@@ -45,11 +61,7 @@ pub async fn put_batch(
             "this batch id was already used with another body",
         ));
     }
-    let mut results = Vec::with_capacity(req.assessments.len());
-    let mut cache = intake::BatchCache::new();
-    for entry in &req.assessments {
-        results.push(intake::process_entry(&mut tx, &device, entry, &mut cache).await?);
-    }
+    let (results, cache) = intake::process_batch(&mut tx, &device, &req.assessments).await?;
     if !results.is_empty()
         && results
             .iter()
@@ -71,17 +83,14 @@ pub async fn put_batch(
     {
         // Another request with the same batch id won the race: the client retries and gets
         // the stored answer (or a conflict).
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                return Err(ApiFailure::new(
-                    ErrorCode::Unavailable,
-                    "Máy chủ đang bận, vui lòng thử lại.",
-                    "concurrent upload of the same batch; retry",
-                ));
-            }
-        }
-        return Err(e.into());
+        return Err(write_failure(e));
     }
+    // A concurrent batch may have stored one of these assessments since they were looked up.
+    if let Err(e) = cache.write_assessments(&mut tx).await {
+        return Err(write_failure(e));
+    }
+    // Last: the households' change numbers lock the counter until commit.
+    cache.write_households(&mut tx, &device.id).await?;
     tx.commit().await?;
     Ok(json_response(text))
 }

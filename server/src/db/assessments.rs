@@ -1,11 +1,13 @@
 //! Uploaded assessments (with both scores and the review state), their evidence references,
 //! blob completeness, stored batch answers for replay, and published criteria sets.
 
-use super::{flag, next_seq, now, Db};
+use super::{flag, in_list, next_seq, now, placeholders, Db, MAX_BINDS};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use std::collections::{HashMap, HashSet};
 
 /// What the server already holds for an assessment id.
+#[derive(Debug, Clone)]
 pub struct Existing {
     pub content_sha256: String,
     pub server_status: Option<String>,
@@ -13,100 +15,144 @@ pub struct Existing {
     pub mismatch: bool,
 }
 
-/// The stored assessment with this id, if any.
-pub async fn existing(conn: &mut AnyConnection, id: &str) -> Result<Option<Existing>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT content_sha256, server_status, server_total, mismatch FROM assessments WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        Ok(Existing {
-            content_sha256: r.try_get(0)?,
-            server_status: r.try_get(1)?,
-            server_total: r.try_get(2)?,
-            mismatch: r.try_get::<i64, _>(3)? != 0,
-        })
-    })
-    .transpose()
+/// The stored assessments among `ids`, by id (one query per [`MAX_BINDS`] ids).
+pub async fn existing_many(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+) -> Result<HashMap<String, Existing>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(MAX_BINDS) {
+        let sql = format!(
+            "SELECT id, content_sha256, server_status, server_total, mismatch FROM assessments
+             WHERE id IN ({})",
+            in_list(chunk.len())
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            let existing = Existing {
+                content_sha256: r.try_get(1)?,
+                server_status: r.try_get(2)?,
+                server_total: r.try_get(3)?,
+                mismatch: r.try_get::<i64, _>(4)? != 0,
+            };
+            out.insert(r.try_get(0)?, existing);
+        }
+    }
+    Ok(out)
 }
 
 /// An assessment to store.
-pub struct NewAssessment<'a> {
-    pub id: &'a str,
-    pub device_id: &'a str,
-    pub subject_kind: &'a str,
-    pub subject_id: &'a str,
-    pub hamlet_id: &'a str,
-    pub model: &'a str,
+#[derive(Debug, Clone)]
+pub struct NewAssessment {
+    pub id: String,
+    pub device_id: String,
+    pub subject_kind: &'static str,
+    pub subject_id: String,
+    pub hamlet_id: String,
+    pub model: &'static str,
     pub year: i64,
-    pub criteria_id: &'a str,
+    pub criteria_id: String,
     pub criteria_version: i64,
-    pub criteria_sha256: &'a str,
-    pub content: &'a str,
-    pub content_sha256: &'a str,
-    pub device_status: &'a str,
+    pub criteria_sha256: String,
+    pub content: String,
+    pub content_sha256: String,
+    pub device_status: &'static str,
     pub device_total: i64,
-    pub server_status: Option<&'a str>,
+    pub server_status: Option<&'static str>,
     pub server_total: Option<i64>,
     pub mismatch: bool,
-    pub evidence: &'a [String],
+    pub evidence: Vec<String>,
 }
 
-/// Store an assessment and its evidence references.
-pub async fn insert(conn: &mut AnyConnection, a: &NewAssessment<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO assessments (id, device_id, subject_kind, subject_id, hamlet_id, model, year,
-             criteria_id, criteria_version, criteria_sha256, content, content_sha256,
-             device_status, device_total, server_status, server_total, mismatch, evidence_count,
-             received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-             $19)",
-    )
-    .bind(a.id)
-    .bind(a.device_id)
-    .bind(a.subject_kind)
-    .bind(a.subject_id)
-    .bind(a.hamlet_id)
-    .bind(a.model)
-    .bind(a.year)
-    .bind(a.criteria_id)
-    .bind(a.criteria_version)
-    .bind(a.criteria_sha256)
-    .bind(a.content)
-    .bind(a.content_sha256)
-    .bind(a.device_status)
-    .bind(a.device_total)
-    .bind(a.server_status)
-    .bind(a.server_total)
-    .bind(flag(a.mismatch))
-    .bind(i64::try_from(a.evidence.len()).unwrap_or(i64::MAX))
-    .bind(now())
-    .execute(&mut *conn)
-    .await?;
-    for sha in a.evidence {
-        sqlx::query(
-            "INSERT INTO assessment_evidence (assessment_id, sha256) VALUES ($1, $2)
+/// Columns bound per assessment row.
+const ASSESSMENT_COLUMNS: usize = 19;
+
+/// Store assessments and their evidence references with multi-row `INSERT`s.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    all: &[NewAssessment],
+) -> Result<(), sqlx::Error> {
+    let received_at = now();
+    for chunk in all.chunks(MAX_BINDS / ASSESSMENT_COLUMNS) {
+        let sql = format!(
+            "INSERT INTO assessments (id, device_id, subject_kind, subject_id, hamlet_id, model,
+                 year, criteria_id, criteria_version, criteria_sha256, content, content_sha256,
+                 device_status, device_total, server_status, server_total, mismatch,
+                 evidence_count, received_at)
+             VALUES {}",
+            placeholders(chunk.len(), ASSESSMENT_COLUMNS)
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for a in chunk {
+            query = query
+                .bind(a.id.as_str())
+                .bind(a.device_id.as_str())
+                .bind(a.subject_kind)
+                .bind(a.subject_id.as_str())
+                .bind(a.hamlet_id.as_str())
+                .bind(a.model)
+                .bind(a.year)
+                .bind(a.criteria_id.as_str())
+                .bind(a.criteria_version)
+                .bind(a.criteria_sha256.as_str())
+                .bind(a.content.as_str())
+                .bind(a.content_sha256.as_str())
+                .bind(a.device_status)
+                .bind(a.device_total)
+                .bind(a.server_status)
+                .bind(a.server_total)
+                .bind(flag(a.mismatch))
+                .bind(i64::try_from(a.evidence.len()).unwrap_or(i64::MAX))
+                .bind(received_at.as_str());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let evidence: Vec<(&str, &str)> = all
+        .iter()
+        .flat_map(|a| a.evidence.iter().map(|sha| (a.id.as_str(), sha.as_str())))
+        .collect();
+    for chunk in evidence.chunks(MAX_BINDS / 2) {
+        let sql = format!(
+            "INSERT INTO assessment_evidence (assessment_id, sha256) VALUES {}
              ON CONFLICT (assessment_id, sha256) DO NOTHING",
-        )
-        .bind(a.id)
-        .bind(sha)
-        .execute(&mut *conn)
-        .await?;
+            placeholders(chunk.len(), 2)
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (id, sha) in chunk {
+            query = query.bind(*id).bind(*sha);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-/// Whether a blob is held complete (verified).
-pub async fn blob_complete(conn: &mut AnyConnection, sha256: &str) -> Result<bool, sqlx::Error> {
-    Ok(
-        sqlx::query("SELECT 1 FROM blobs WHERE sha256 = $1 AND complete = 1")
-            .bind(sha256)
-            .fetch_optional(conn)
-            .await?
-            .is_some(),
-    )
+/// The blobs among `shas` held complete (verified), one query per [`MAX_BINDS`] names.
+pub async fn complete_blobs(
+    conn: &mut AnyConnection,
+    shas: &[&str],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut out = HashSet::new();
+    for chunk in shas.chunks(MAX_BINDS) {
+        let sql = format!(
+            "SELECT sha256 FROM blobs WHERE complete = 1 AND sha256 IN ({})",
+            in_list(chunk.len())
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for sha in chunk {
+            query = query.bind(*sha);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            out.insert(r.try_get(0)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Record how much of a blob is held, and whether it is complete.

@@ -144,6 +144,41 @@ pub async fn next_seq(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     row.try_get::<i64, _>(0)
 }
 
+/// Take the next `count` change numbers (the last is returned; they are consecutive), under
+/// the same lock as [`next_seq`].
+pub async fn next_seqs(conn: &mut AnyConnection, count: i64) -> Result<i64, sqlx::Error> {
+    let row =
+        sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'seq' RETURNING value")
+            .bind(count)
+            .fetch_one(conn)
+            .await?;
+    row.try_get::<i64, _>(0)
+}
+
+/// Most values bound in one statement by the batch helpers (well below SQLite's and
+/// PostgreSQL's limits on bound parameters).
+pub const MAX_BINDS: usize = 900;
+
+/// `($1, $2, …), (…)`: `rows` groups of `width` numbered placeholders, for a multi-row
+/// `VALUES` (`width` 1 and one row gives the list of an `IN (…)` when wrapped).
+pub fn placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", cols.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$1, $2, …, $n`: the list of an `IN (…)`.
+pub fn in_list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Now as stored: RFC 3339 UTC with milliseconds (fixed width, so text order is time order).
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -1,13 +1,14 @@
 //! Hamlets, households and members: roster writes (admin imports, device-created households)
 //! and the incremental, scope-filtered reads behind `GET /sync`.
 
-use super::{flag, next_seq, now, opt_flag, Db};
+use super::{flag, in_list, next_seq, next_seqs, now, opt_flag, placeholders, Db, MAX_BINDS};
 use hoctap_core::model::{Schooling, Sex};
 use hoctap_core::store::households::sex_from_code;
 use hoctap_core::sync::protocol::{CriteriaRecord, HamletRecord, HouseholdRecord, MemberRecord};
 use hoctap_core::text;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use std::collections::{HashMap, HashSet};
 
 /// Key under which hamlet names are unique (case and diacritics ignored).
 pub fn hamlet_key(name: &str) -> String {
@@ -84,31 +85,51 @@ pub async fn hamlets(db: &Db) -> Result<Vec<HamletRecord>, sqlx::Error> {
     rows.iter().map(hamlet_from).collect()
 }
 
-/// The hamlet of a household, if the server knows the household.
-pub async fn household_hamlet(
+/// The hamlets of the known households among `ids`, by household id.
+pub async fn household_hamlets(
     conn: &mut AnyConnection,
-    household_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT hamlet_id FROM households WHERE id = $1")
-        .bind(household_id)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+    ids: &[&str],
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(MAX_BINDS) {
+        let sql = format!(
+            "SELECT id, hamlet_id FROM households WHERE id IN ({})",
+            in_list(chunk.len())
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            out.insert(r.try_get(0)?, r.try_get(1)?);
+        }
+    }
+    Ok(out)
 }
 
-/// The hamlet of a member's household, if the server knows the member.
-pub async fn member_hamlet(
+/// Where the known members among `ids` live: member id → (household id, hamlet id).
+pub async fn member_households(
     conn: &mut AnyConnection,
-    member_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT h.hamlet_id FROM members m JOIN households h ON h.id = m.household_id
-         WHERE m.id = $1",
-    )
-    .bind(member_id)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+    ids: &[&str],
+) -> Result<HashMap<String, (String, String)>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(MAX_BINDS) {
+        let sql = format!(
+            "SELECT m.id, m.household_id, h.hamlet_id FROM members m
+             JOIN households h ON h.id = m.household_id WHERE m.id IN ({})",
+            in_list(chunk.len())
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a hamlet exists.
@@ -151,60 +172,143 @@ pub async fn upsert_household(
     rec: &HouseholdRecord,
     origin: &str,
 ) -> Result<(), sqlx::Error> {
-    let seq = next_seq(&mut *conn).await?;
-    sqlx::query(
-        "INSERT INTO households (id, hamlet_id, head, address, phone, roster_code, origin,
-             updated_at, seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (id) DO UPDATE SET hamlet_id = excluded.hamlet_id, head = excluded.head,
-             address = excluded.address, phone = excluded.phone,
-             roster_code = excluded.roster_code, updated_at = excluded.updated_at,
-             seq = excluded.seq",
-    )
-    .bind(&rec.id)
-    .bind(&rec.hamlet_id)
-    .bind(text::clean(&rec.head))
-    .bind(rec.address.as_deref().map(text::clean))
-    .bind(rec.phone.as_deref().map(text::clean))
-    .bind(&rec.roster_code)
-    .bind(origin)
-    .bind(now())
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM members WHERE household_id = $1")
-        .bind(&rec.id)
-        .execute(&mut *conn)
-        .await?;
-    for (position, m) in rec.members.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO members (id, household_id, position, name, birth_year, sex, relation,
-                 schooling, literate, cdht, cdht_group, unable_to_learn, seq)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-             ON CONFLICT (id) DO UPDATE SET household_id = excluded.household_id,
-                 position = excluded.position, name = excluded.name,
-                 birth_year = excluded.birth_year, sex = excluded.sex,
-                 relation = excluded.relation, schooling = excluded.schooling,
-                 literate = excluded.literate, cdht = excluded.cdht,
-                 cdht_group = excluded.cdht_group, unable_to_learn = excluded.unable_to_learn,
-                 seq = excluded.seq",
-        )
-        .bind(&m.id)
-        .bind(&rec.id)
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-        .bind(text::clean(&m.name))
-        .bind(m.birth_year.map(i64::from))
-        .bind(m.sex.map(sex_code))
-        .bind(m.relation.as_deref().map(text::clean))
-        .bind(m.schooling.map(Schooling::code))
-        .bind(opt_flag(m.literate))
-        .bind(opt_flag(m.cdht))
-        .bind(m.cdht_group.as_deref().map(text::clean))
-        .bind(flag(m.unable_to_learn))
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
+    upsert_disjoint(conn, std::slice::from_ref(rec), origin).await
+}
+
+/// [`upsert_household`] for each record in order, with a few multi-row statements when the
+/// records name distinct households and distinct members (then the order of the statements
+/// cannot change the outcome); otherwise one record after the other.
+pub async fn upsert_households(
+    conn: &mut AnyConnection,
+    recs: &[HouseholdRecord],
+    origin: &str,
+) -> Result<(), sqlx::Error> {
+    let mut households = HashSet::new();
+    let mut members = HashSet::new();
+    let disjoint = recs.iter().all(|r| {
+        households.insert(r.id.as_str()) && r.members.iter().all(|m| members.insert(m.id.as_str()))
+    });
+    if disjoint {
+        return upsert_disjoint(conn, recs, origin).await;
     }
+    for rec in recs {
+        upsert_household(&mut *conn, rec, origin).await?;
+    }
+    Ok(())
+}
+
+/// Columns bound per household row and per member row.
+const HOUSEHOLD_COLUMNS: usize = 9;
+const MEMBER_COLUMNS: usize = 13;
+
+/// Upsert records naming distinct households and distinct members: the change numbers are
+/// taken together (in record order), the households written, their old members removed and
+/// the listed members written, each with multi-row statements.
+async fn upsert_disjoint(
+    conn: &mut AnyConnection,
+    recs: &[HouseholdRecord],
+    origin: &str,
+) -> Result<(), sqlx::Error> {
+    let Ok(count) = i64::try_from(recs.len()) else {
+        return Err(sqlx::Error::Protocol("too many households".into()));
+    };
+    if count == 0 {
+        return Ok(());
+    }
+    let first = next_seqs(&mut *conn, count).await? - count + 1;
+    let stamped: Vec<(i64, &HouseholdRecord)> = (first..).zip(recs).collect();
+    let updated_at = now();
+    for chunk in stamped.chunks(MAX_BINDS / HOUSEHOLD_COLUMNS) {
+        let sql = format!(
+            "INSERT INTO households (id, hamlet_id, head, address, phone, roster_code, origin,
+                 updated_at, seq)
+             VALUES {}
+             ON CONFLICT (id) DO UPDATE SET hamlet_id = excluded.hamlet_id, head = excluded.head,
+                 address = excluded.address, phone = excluded.phone,
+                 roster_code = excluded.roster_code, updated_at = excluded.updated_at,
+                 seq = excluded.seq",
+            placeholders(chunk.len(), HOUSEHOLD_COLUMNS)
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (seq, rec) in chunk {
+            query = query
+                .bind(rec.id.as_str())
+                .bind(rec.hamlet_id.as_str())
+                .bind(text::clean(&rec.head))
+                .bind(rec.address.as_deref().map(text::clean))
+                .bind(rec.phone.as_deref().map(text::clean))
+                .bind(rec.roster_code.as_deref())
+                .bind(origin)
+                .bind(updated_at.as_str())
+                .bind(*seq);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    for chunk in recs.chunks(MAX_BINDS) {
+        let sql = format!(
+            "DELETE FROM members WHERE household_id IN ({})",
+            in_list(chunk.len())
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for rec in chunk {
+            query = query.bind(rec.id.as_str());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let members: Vec<(i64, &str, usize, &MemberRecord)> = stamped
+        .iter()
+        .flat_map(|(seq, rec)| {
+            rec.members
+                .iter()
+                .enumerate()
+                .map(move |(position, m)| (*seq, rec.id.as_str(), position, m))
+        })
+        .collect();
+    for chunk in members.chunks(MAX_BINDS / MEMBER_COLUMNS) {
+        insert_members(&mut *conn, chunk).await?;
+    }
+    Ok(())
+}
+
+/// Upsert members: (change number, household id, position, member) each.
+async fn insert_members(
+    conn: &mut AnyConnection,
+    rows: &[(i64, &str, usize, &MemberRecord)],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO members (id, household_id, position, name, birth_year, sex, relation,
+             schooling, literate, cdht, cdht_group, unable_to_learn, seq)
+         VALUES {}
+         ON CONFLICT (id) DO UPDATE SET household_id = excluded.household_id,
+             position = excluded.position, name = excluded.name,
+             birth_year = excluded.birth_year, sex = excluded.sex,
+             relation = excluded.relation, schooling = excluded.schooling,
+             literate = excluded.literate, cdht = excluded.cdht,
+             cdht_group = excluded.cdht_group, unable_to_learn = excluded.unable_to_learn,
+             seq = excluded.seq",
+        placeholders(rows.len(), MEMBER_COLUMNS)
+    );
+    // Only numbered placeholders are formatted into the SQL.
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for (seq, household_id, position, m) in rows {
+        query = query
+            .bind(m.id.as_str())
+            .bind(*household_id)
+            .bind(i64::try_from(*position).unwrap_or(i64::MAX))
+            .bind(text::clean(&m.name))
+            .bind(m.birth_year.map(i64::from))
+            .bind(m.sex.map(sex_code))
+            .bind(m.relation.as_deref().map(text::clean))
+            .bind(m.schooling.map(Schooling::code))
+            .bind(opt_flag(m.literate))
+            .bind(opt_flag(m.cdht))
+            .bind(m.cdht_group.as_deref().map(text::clean))
+            .bind(flag(m.unable_to_learn))
+            .bind(*seq);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 
