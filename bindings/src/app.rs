@@ -84,7 +84,8 @@ impl HoctapApp {
         self.upload.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A second connection to the same database, for long network work (enroll, sync).
+    /// A second connection to the same database, for long work (network, photo processing) that
+    /// must not hold up the screens' calls. SQLite in WAL mode serialises the writes.
     fn side_store(&self) -> Result<Store> {
         Ok(Store::open_dir(&self.data_dir)?)
     }
@@ -555,21 +556,21 @@ impl HoctapApp {
     }
 
     /// Process a photo file (a camera capture) and attach it to an indicator of a draft; returns
-    /// the refreshed view model. Takes about a second for a 12 MP photo on a cheap phone.
+    /// the refreshed view model. Takes about a second for a 12 MP photo on a cheap phone; other
+    /// calls are not held up meanwhile (the photo is processed on its own connection).
     pub fn attach_photo(
         &self,
         assessment_id: String,
         indicator_id: String,
         path: String,
     ) -> Result<AssessmentView> {
-        let store = self.lock();
-        store.attach_photo(
+        self.side_store()?.attach_photo(
             &assessment_id,
             &indicator_id,
             PhotoSource::Path(Path::new(&path)),
             &self.ingest_options(),
         )?;
-        view::assessment_view(&store, &assessment_id)
+        view::assessment_view(&self.lock(), &assessment_id)
     }
 
     /// Like `attach_photo`, from bytes in memory (a picked image).
@@ -579,14 +580,13 @@ impl HoctapApp {
         indicator_id: String,
         bytes: Vec<u8>,
     ) -> Result<AssessmentView> {
-        let store = self.lock();
-        store.attach_photo(
+        self.side_store()?.attach_photo(
             &assessment_id,
             &indicator_id,
             PhotoSource::Bytes(&bytes),
             &self.ingest_options(),
         )?;
-        view::assessment_view(&store, &assessment_id)
+        view::assessment_view(&self.lock(), &assessment_id)
     }
 
     /// Detach a photo (by its `sha256`) from an indicator of a draft; returns the refreshed view
@@ -716,15 +716,19 @@ impl HoctapApp {
         progress: Arc<dyn SyncProgress>,
         cancel: Arc<CancelToken>,
     ) -> Result<SyncResult> {
-        if self.lock_upload().is_some() {
-            return Err(HoctapError::Conflict {
-                message: "Đang gửi theo từng yêu cầu (nền); hãy chờ xong rồi đồng bộ".into(),
-            });
-        }
-        if self.syncing.swap(true, Ordering::SeqCst) {
-            return Err(HoctapError::Conflict {
-                message: "Đang đồng bộ; hãy chờ lần đồng bộ này xong".into(),
-            });
+        {
+            // Decided under the upload lock, as `next_upload_job` does: never both at once.
+            let up = self.lock_upload();
+            if up.is_some() {
+                return Err(HoctapError::Conflict {
+                    message: "Đang gửi theo từng yêu cầu (nền); hãy chờ xong rồi đồng bộ".into(),
+                });
+            }
+            if self.syncing.swap(true, Ordering::SeqCst) {
+                return Err(HoctapError::Conflict {
+                    message: "Đang đồng bộ; hãy chờ lần đồng bộ này xong".into(),
+                });
+            }
         }
         let _running = Running(&self.syncing);
         let side = self.side_store()?;
@@ -765,13 +769,13 @@ impl HoctapApp {
     /// same job. Send it, then call `complete_upload_job` with the response, or
     /// `fail_upload_job` when no response came.
     pub fn next_upload_job(&self) -> Result<Option<UploadJob>> {
+        let store = self.lock();
+        let mut up = self.lock_upload();
         if self.syncing.load(Ordering::SeqCst) {
             return Err(HoctapError::Conflict {
                 message: "Đang đồng bộ; hãy chờ lần đồng bộ này xong".into(),
             });
         }
-        let store = self.lock();
-        let mut up = self.lock_upload();
         let dir = self.data_dir.join(UPLOAD_DIR);
         if up.is_none() {
             let enrollment = state::enrollment(&store)?.ok_or(HoctapError::NotEnrolled)?;
