@@ -334,6 +334,20 @@ fn errors_map_to_what_the_user_can_act_on() {
         f.app.finalize(v.id.clone()),
         Err(HoctapError::InvalidInput { .. })
     ));
+    // Less free space than the photo reserve.
+    let full = HoctapApp::open_with_options(
+        f.app.data_dir(),
+        AppOptions {
+            photo_disk_reserve: 1 << 60,
+            ..default_app_options()
+        },
+    )
+    .expect("open");
+    let jpeg = std::fs::read(photo("gps/DSCN0010.jpg")).unwrap_or_else(|_| b"\xff\xd8".to_vec());
+    assert!(matches!(
+        full.attach_photo_bytes(v.id.clone(), "1.2".into(), jpeg),
+        Err(HoctapError::StorageFull { .. })
+    ));
     assert!(matches!(
         f.app.next_upload_job(),
         Err(HoctapError::NotEnrolled)

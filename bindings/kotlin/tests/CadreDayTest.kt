@@ -120,6 +120,9 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
         val s = app.syncStatus()
         ensure(!s.enrolled && s.label == "Chưa đăng ký với máy chủ") { "$s" }
         assertThrows<HoctapException.InvalidInput>("bad QR") { app.enrollQr("không phải mã") }
+        // Nothing listens on port 1: a Network error the shell can retry.
+        val n = assertThrows<HoctapException.Network>("no server") { app.enroll("http://127.0.0.1:1", "ABCD") }
+        ensure(n.message.orEmpty().contains("kết nối")) { "${n.message}" }
     }
 
     t.test("enroll from the QR payload of admin enroll-code") {
@@ -292,6 +295,14 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
         assertThrows<HoctapException.Photo>("missing file") {
             app.attachPhoto(householdAssessment, "1.3", File(work, "nothing.jpg").path)
         }
+        // Less free space than the configured reserve: StorageFull, and nothing attached.
+        HoctapApp.openWithOptions(deviceDir.path, options.copy(photoDiskReserve = 1L shl 60)).use { full ->
+            val s = assertThrows<HoctapException.StorageFull>("disk full") {
+                full.attachPhoto(householdAssessment, "1.3", photo.path)
+            }
+            ensure(s.message.orEmpty().startsWith("Bộ nhớ máy sắp đầy")) { "${s.message}" }
+        }
+        assertEq(0, indicator(app.assessment(householdAssessment), "1.3").photos.size, "nothing attached")
         // Bytes work as well as paths.
         v = app.attachPhotoBytes(householdAssessment, "2.2", File(photos, "gps/DSCN0021.jpg").readBytes())
         assertEq(1, indicator(v, "2.2").photos.size, "bytes photo")
@@ -418,6 +429,7 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
         val first = app.nextUploadJob() ?: fail("a first job")
         assertEq(first, app.nextUploadJob(), "same job until answered")
         assertEq("pull", first.kind, "pull first")
+        assertThrows<HoctapException.Conflict>("sync during an upload session") { app.sync(Recorder(), CancelToken()) }
         app.failUploadJob(first.jobId) // as if the connection was cut: the next job retries it
         val kinds = mutableListOf<String>()
         var progress: UploadProgress? = null
