@@ -11,7 +11,6 @@ import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.lazy.LazyColumn
-import androidx.compose.foundation.lazy.item
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
@@ -39,6 +38,8 @@ import vn.hoctap.core.IndicatorView
 fun AssessmentScreen(assessmentId: String, onBack: () -> Unit) {
     val context = LocalContext.current
     val scope = rememberCoroutineScope()
+    // The assessment shown: after "Sửa phiếu" it is the new draft revision.
+    var currentId by remember { mutableStateOf(assessmentId) }
     var view by remember { mutableStateOf<AssessmentView?>(null) }
     var error by remember { mutableStateOf<String?>(null) }
     var capturingFor by remember { mutableStateOf<String?>(null) }
@@ -46,7 +47,9 @@ fun AssessmentScreen(assessmentId: String, onBack: () -> Unit) {
     fun update(block: (HoctapApp) -> AssessmentView) {
         scope.launch {
             try {
-                view = Core.call(context, block)
+                val refreshed = Core.call(context, block)
+                view = refreshed
+                currentId = refreshed.id
                 error = null
             } catch (e: Exception) {
                 error = Core.message(e)
@@ -60,14 +63,19 @@ fun AssessmentScreen(assessmentId: String, onBack: () -> Unit) {
         PhotoCapture(
             onCaptured = { path ->
                 capturingFor = null
-                update { it.attachPhoto(assessmentId, indicator, path) }
+                update { it.attachPhoto(currentId, indicator, path) }
             },
             onCancel = { capturingFor = null },
         )
         return
     }
 
-    val v = view ?: return Text("Đang tải…", Modifier.padding(16.dp))
+    val v = view
+    if (v == null) {
+        Text("Đang tải…", Modifier.padding(16.dp))
+        return
+    }
+    val id = currentId
     LazyColumn(Modifier.padding(16.dp)) {
         item {
             OutlinedButton(onClick = onBack) { Text("‹ Danh sách hộ") }
@@ -91,19 +99,19 @@ fun AssessmentScreen(assessmentId: String, onBack: () -> Unit) {
                 IndicatorRow(
                     ind = ind,
                     editable = v.editable,
-                    onAnswer = { answer -> update { it.setAnswer(assessmentId, ind.id, answer) } },
+                    onAnswer = { answer -> update { it.setAnswer(id, ind.id, answer) } },
                     onTakePhoto = { capturingFor = ind.id },
-                    onRemovePhoto = { sha -> update { it.removePhoto(assessmentId, ind.id, sha) } },
+                    onRemovePhoto = { sha -> update { it.removePhoto(id, ind.id, sha) } },
                 )
             }
         }
         item {
             if (v.editable) {
-                Button(onClick = { update { it.finalize(assessmentId) } }, enabled = v.result.canFinalize) {
+                Button(onClick = { update { it.finalize(id) } }, enabled = v.result.canFinalize) {
                     Text("Chốt phiếu")
                 }
             } else {
-                OutlinedButton(onClick = { update { it.correct(assessmentId) } }) { Text("Sửa phiếu") }
+                OutlinedButton(onClick = { update { it.correct(id) } }) { Text("Sửa phiếu") }
             }
         }
     }
