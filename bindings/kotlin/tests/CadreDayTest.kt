@@ -490,6 +490,10 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
         val after = app.assessment(v.id)
         val sum = after.criteria.flatMap { it.indicators }.mapNotNull { it.points }.sum()
         assertEq(sum, after.result.total, "total consistent with items")
+        // The draft can be thrown away: the household is back to "registered".
+        app.discardDraft(v.id)
+        assertEq(HouseholdStatus.REGISTERED, app.household(cuc, YEAR).status, "after discard")
+        assertThrows<HoctapException.NotFound>("discarded") { app.assessment(v.id) }
     }
 
     t.test("summary for the year against the Decision 387 targets") {
