@@ -1,0 +1,982 @@
+//! `HoctapApp`: the object a phone shell opens once and calls from any thread. It owns the
+//! device store behind a mutex (the core `Store` is `Send` but not `Sync`), so calls are
+//! serialised and each one is short; a sync runs on its own database connection so that the
+//! screens keep working while photos upload over a slow link.
+//!
+//! Every method blocks (disk, photo processing or network) and must be called off the UI thread.
+
+use crate::error::{HoctapError, Result};
+use crate::sync::{CancelToken, ForeignProgress, SyncProgress, UploadSession};
+use crate::types::*;
+use crate::view;
+use hoctap_core::clock;
+use hoctap_core::criteria::builtin;
+use hoctap_core::engine::{AnswerValue, ItemAnswer};
+use hoctap_core::evidence::{IngestOptions, PhotoSource};
+use hoctap_core::model::{Model, Points};
+use hoctap_core::store::assessments::Subject;
+use hoctap_core::store::households::{HouseholdQuery, NewHousehold, NewMember};
+use hoctap_core::store::Store;
+use hoctap_core::sync::enroll as core_enroll;
+use hoctap_core::sync::{
+    run_sync, state, HttpResponse, Outcome, ReqwestTransport, RetryPolicy, SyncMachine, SyncOptions,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// Device setting holding the summary targets (JSON object: model code → percent or null).
+const TARGETS_KEY: &str = "app.targets";
+
+/// Folder (inside the data directory) of request bodies handed out by `next_upload_job`.
+const UPLOAD_DIR: &str = "upload-jobs";
+
+/// Decision 387/QĐ-TTg targets for 2025: 70% of families, 65% of clans, 65% of hamlet
+/// communities, 80% of units. Per-deployment settings: see [`HoctapApp::set_target`].
+pub fn default_target(model: Model) -> Option<f64> {
+    match model {
+        Model::GiaDinh => Some(70.0),
+        Model::DongHo => Some(65.0),
+        Model::CongDong => Some(65.0),
+        Model::DonVi => Some(80.0),
+        Model::CongDan => None,
+    }
+}
+
+/// Clears the "sync running" flag when a sync ends, however it ends.
+struct Running<'a>(&'a AtomicBool);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn percent_text(p: f64) -> String {
+    let s = format!("{p:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// The app: one per data directory, shared by every screen and worker.
+#[derive(uniffi::Object)]
+pub struct HoctapApp {
+    data_dir: PathBuf,
+    options: AppOptions,
+    store: Mutex<Store>,
+    upload: Mutex<Option<UploadSession>>,
+    syncing: AtomicBool,
+}
+
+impl HoctapApp {
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave a half-done change: every change is one
+        // SQLite transaction, rolled back when dropped. So a poisoned lock is safe to reuse.
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_upload(&self) -> MutexGuard<'_, Option<UploadSession>> {
+        self.upload.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A second connection to the same database, for long work (network, photo processing) that
+    /// must not hold up the screens' calls. SQLite in WAL mode serialises the writes.
+    fn side_store(&self) -> Result<Store> {
+        Ok(Store::open_dir(&self.data_dir)?)
+    }
+
+    fn ingest_options(&self) -> IngestOptions {
+        IngestOptions {
+            disk_reserve: u64::try_from(self.options.photo_disk_reserve).unwrap_or(0),
+            ..IngestOptions::default()
+        }
+    }
+
+    fn sync_options(&self) -> SyncOptions {
+        SyncOptions {
+            chunk_size: u64::try_from(self.options.sync_chunk_size)
+                .ok()
+                .filter(|n| *n > 0)
+                .unwrap_or(256 * 1024),
+            ..SyncOptions::default()
+        }
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        let base = u64::try_from(self.options.sync_retry_base_ms).unwrap_or(500);
+        RetryPolicy {
+            base: Duration::from_millis(base),
+            max_retries: u32::try_from(self.options.sync_max_retries).unwrap_or(6),
+            ..RetryPolicy::default()
+        }
+    }
+
+    fn enroll_with(&self, server: &str, code: &str) -> Result<EnrollmentInfo> {
+        let server = server.trim();
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(HoctapError::invalid(format!(
+                "Địa chỉ máy chủ không hợp lệ: \"{server}\""
+            )));
+        }
+        let transport = ReqwestTransport::new(server).map_err(|e| HoctapError::Network {
+            message: format!("Không kết nối được máy chủ: {e}"),
+        })?;
+        let side = self.side_store()?;
+        let e = core_enroll::enroll(
+            &side,
+            &transport,
+            server,
+            code,
+            self.options.device_name.clone(),
+        )?;
+        Ok(enrollment_info(&e))
+    }
+
+    fn targets_map(store: &Store) -> Result<BTreeMap<String, Option<f64>>> {
+        let mut map: BTreeMap<String, Option<f64>> = Model::ALL
+            .iter()
+            .map(|m| (m.code().to_string(), default_target(*m)))
+            .collect();
+        if let Some(json) = store.setting(TARGETS_KEY)? {
+            if let Ok(saved) = serde_json::from_str::<BTreeMap<String, Option<f64>>>(&json) {
+                map.extend(saved);
+            }
+        }
+        Ok(map)
+    }
+
+    fn upload_job_record(session: &UploadSession) -> Option<UploadJob> {
+        let (id, job, path) = session.pending.as_ref()?;
+        let kind = match &job.kind {
+            hoctap_core::sync::JobKind::Pull { .. } => "pull",
+            hoctap_core::sync::JobKind::BlobProbe { .. } => "blob_probe",
+            hoctap_core::sync::JobKind::BlobChunk { .. } => "blob_chunk",
+            hoctap_core::sync::JobKind::Batch { .. } => "batch",
+            hoctap_core::sync::JobKind::Heartbeat => "heartbeat",
+        };
+        Some(UploadJob {
+            job_id: id.clone(),
+            kind: kind.to_string(),
+            method: job.request.method.as_str().to_string(),
+            url: format!("{}{}", session.server, job.request.path),
+            headers: job
+                .request
+                .headers
+                .iter()
+                .map(|(k, v)| HttpHeader {
+                    name: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+            body_path: path.as_ref().map(|p| p.display().to_string()),
+            body_len: count(job.request.body.len() as u64),
+        })
+    }
+
+    fn take_pending(
+        session: &mut UploadSession,
+        job_id: &str,
+    ) -> Result<(hoctap_core::sync::Job, Option<PathBuf>)> {
+        match session.pending.take() {
+            Some((id, job, path)) if id == job_id => Ok((job, path)),
+            other => {
+                session.pending = other;
+                Err(HoctapError::not_found(format!(
+                    "Không tìm thấy yêu cầu gửi \"{job_id}\"; hãy lấy yêu cầu tiếp theo"
+                )))
+            }
+        }
+    }
+}
+
+fn enrollment_info(e: &state::Enrollment) -> EnrollmentInfo {
+    EnrollmentInfo {
+        server: e.server.clone(),
+        device_id: e.device_id.clone(),
+        province_code: e.scope.province_code.clone(),
+        commune_code: e.scope.commune_code.clone(),
+        hamlets: e.scope.hamlets.iter().map(|h| h.name.clone()).collect(),
+        enrolled_at: e.enrolled_at.clone(),
+    }
+}
+
+fn remove_body(path: Option<PathBuf>) {
+    if let Some(p) = path {
+        // A body file left behind is removed when the next session starts.
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+fn clear_upload_dir(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn subject(s: &SubjectRef) -> Subject {
+    Subject {
+        kind: s.kind.into(),
+        id: s.id.clone(),
+    }
+}
+
+fn points(v: f64) -> Result<Points> {
+    Points::from_f64(v).ok_or_else(|| {
+        HoctapError::invalid(format!(
+            "Điểm {v} không hợp lệ (phải ≥ 0, tối đa 2 chữ số thập phân)"
+        ))
+    })
+}
+
+#[uniffi::export]
+impl HoctapApp {
+    /// Open (creating if needed) the app's data in `data_dir` (the database `hoctap.db` and the
+    /// `evidence/` photo folder), with the default options.
+    #[uniffi::constructor]
+    pub fn open(data_dir: String) -> Result<Arc<Self>> {
+        Self::open_with_options(data_dir, AppOptions::default())
+    }
+
+    /// Open with explicit options (see `default_app_options()`).
+    #[uniffi::constructor]
+    pub fn open_with_options(data_dir: String, options: AppOptions) -> Result<Arc<Self>> {
+        if data_dir.trim().is_empty() {
+            return Err(HoctapError::invalid("Thư mục dữ liệu không được để trống"));
+        }
+        let data_dir = PathBuf::from(data_dir);
+        let store = Store::open_dir(&data_dir)?;
+        Ok(Arc::new(HoctapApp {
+            data_dir,
+            options,
+            store: Mutex::new(store),
+            upload: Mutex::new(None),
+            syncing: AtomicBool::new(false),
+        }))
+    }
+
+    /// The data directory this app was opened on.
+    pub fn data_dir(&self) -> String {
+        self.data_dir.display().to_string()
+    }
+
+    // ---- enrollment -------------------------------------------------------------------------
+
+    /// Enroll with the payload of a scanned QR code (the JSON `{"server", "code", "hamlet"}` from
+    /// `hoctap-server admin enroll-code`). Network call.
+    pub fn enroll_qr(&self, payload: String) -> Result<EnrollmentInfo> {
+        let p = core_enroll::parse_payload(&payload)?;
+        self.enroll_with(&p.server, &p.code)
+    }
+
+    /// Enroll with a server address and a typed code. Network call.
+    pub fn enroll(&self, server_url: String, code: String) -> Result<EnrollmentInfo> {
+        if code.trim().is_empty() {
+            return Err(HoctapError::invalid("Hãy nhập mã đăng ký"));
+        }
+        self.enroll_with(&server_url, &code)
+    }
+
+    /// The enrollment, or `None` before enrolling.
+    pub fn enrollment(&self) -> Result<Option<EnrollmentInfo>> {
+        let store = self.lock();
+        Ok(state::enrollment(&store)?.as_ref().map(enrollment_info))
+    }
+
+    // ---- hamlets and households -------------------------------------------------------------
+
+    /// Hamlets on the device, in Vietnamese order, with their number of households.
+    pub fn hamlets(&self) -> Result<Vec<HamletView>> {
+        let store = self.lock();
+        let mut out = Vec::new();
+        for h in store.hamlets()? {
+            let n = store.count_households(Some(&h.id))?;
+            out.push(HamletView {
+                kind_label: if h.kind == "to_dan_pho" {
+                    "Tổ dân phố"
+                } else {
+                    "Thôn"
+                }
+                .to_string(),
+                households: count(n),
+                id: h.id,
+                name: h.name,
+                kind: h.kind,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Households (of one hamlet, or all), matching `search` ignoring case and diacritics (over
+    /// head, address, phone and member names), in Vietnamese order of the head's given name;
+    /// each with its Gia đình học tập status for `year`.
+    pub fn households(
+        &self,
+        hamlet_id: Option<String>,
+        search: Option<String>,
+        year: i32,
+    ) -> Result<Vec<HouseholdRow>> {
+        let store = self.lock();
+        let rows = store.list_households(&HouseholdQuery {
+            hamlet_id,
+            search,
+            ..HouseholdQuery::default()
+        })?;
+        let statuses = view::household_statuses(&store, year)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let st = statuses.get(&r.id).cloned().unwrap_or_default();
+                let status = st.status();
+                HouseholdRow {
+                    id: r.id,
+                    head: r.head,
+                    address: r.address,
+                    phone: r.phone,
+                    hamlet_id: r.hamlet_id,
+                    hamlet: r.hamlet,
+                    status,
+                    status_label: status.label().to_string(),
+                    assessment_id: st.assessment_id,
+                    total: st.total,
+                    comment: st.comment,
+                }
+            })
+            .collect())
+    }
+
+    /// A household with its members (ages in `year`), its status for `year` and every
+    /// assessment of the household and of its members.
+    pub fn household(&self, id: String, year: i32) -> Result<HouseholdDetail> {
+        let store = self.lock();
+        let d = store.household_detail(&id)?;
+        let st = view::household_statuses(&store, year)?
+            .remove(&id)
+            .unwrap_or_default();
+        let status = st.status();
+        let mut infos = store.assessments_of(&Subject {
+            kind: hoctap_core::store::assessments::SubjectKind::Household,
+            id: id.clone(),
+        })?;
+        for m in &d.members {
+            infos.extend(store.assessments_of(&Subject {
+                kind: hoctap_core::store::assessments::SubjectKind::Member,
+                id: m.id.clone(),
+            })?);
+        }
+        infos.sort_by(|a, b| {
+            b.year
+                .cmp(&a.year)
+                .then(b.revision.cmp(&a.revision))
+                .then(b.id.cmp(&a.id))
+        });
+        let assessments = infos
+            .iter()
+            .map(|i| view::assessment_line(&store, i))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(HouseholdDetail {
+            id: d.household.id,
+            head: d.household.head,
+            address: d.household.address,
+            phone: d.household.phone,
+            hamlet_id: d.household.hamlet_id,
+            hamlet: d.household.hamlet,
+            roster_code: d.roster_code,
+            status,
+            status_label: status.label().to_string(),
+            members: d
+                .members
+                .iter()
+                .map(|m| view::member_view(m, year))
+                .collect(),
+            assessments,
+        })
+    }
+
+    /// Add a household to a hamlet (a family the roster missed).
+    pub fn add_household(&self, input: NewHouseholdInput) -> Result<HouseholdRow> {
+        let mut store = self.lock();
+        let r = store.add_household(&NewHousehold {
+            hamlet_id: input.hamlet_id,
+            head: input.head,
+            address: input.address,
+            phone: input.phone,
+            ..NewHousehold::default()
+        })?;
+        let status = HouseholdStatus::NotRegistered;
+        Ok(HouseholdRow {
+            id: r.id,
+            head: r.head,
+            address: r.address,
+            phone: r.phone,
+            hamlet_id: r.hamlet_id,
+            hamlet: r.hamlet,
+            status,
+            status_label: status.label().to_string(),
+            assessment_id: None,
+            total: None,
+            comment: None,
+        })
+    }
+
+    /// Add a member to a household (ages in the member view are for the current year).
+    pub fn add_member(&self, household_id: String, input: NewMemberInput) -> Result<MemberView> {
+        let mut store = self.lock();
+        let m = store.add_member(
+            &household_id,
+            &NewMember {
+                name: input.name,
+                birth_year: input.birth_year,
+                sex: input.sex.map(Into::into),
+                relation: input.relation,
+                schooling: input.schooling.map(Into::into),
+                literate: input.literate,
+                cdht: input.cdht,
+                cdht_group: None,
+                unable_to_learn: input.unable_to_learn,
+            },
+        )?;
+        Ok(view::member_view(&m, clock::current_year()))
+    }
+
+    /// Register a subject for a model and year (đăng ký). Idempotent.
+    pub fn register(&self, subject: SubjectRef, model: LearningModel, year: i32) -> Result<()> {
+        let store = self.lock();
+        store.register(&self::subject(&subject), model.into(), year)?;
+        Ok(())
+    }
+
+    // ---- criteria and assessments -----------------------------------------------------------
+
+    /// Criteria sets available on the device (built in, pulled or installed), optionally for
+    /// one model; the newest version of each.
+    pub fn criteria_sets(&self, model: Option<LearningModel>) -> Result<Vec<CriteriaSetInfo>> {
+        let store = self.lock();
+        let mut ids: Vec<String> = builtin::builtin_sets().into_iter().map(|s| s.id).collect();
+        for id in view::installed_set_ids(&store)? {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            let set = store.criteria_set(&id)?;
+            if model.is_none_or(|m| Model::from(m) == set.model) {
+                out.push(view::set_info(&set));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Start (or resume) the assessment of `subject` against a criteria set for `year`:
+    /// registers the subject and returns the screen's view model.
+    pub fn start_assessment(
+        &self,
+        subject: SubjectRef,
+        criteria_id: String,
+        year: i32,
+    ) -> Result<AssessmentView> {
+        let mut store = self.lock();
+        let set = store.criteria_set(&criteria_id)?;
+        let info = store.start_assessment(&self::subject(&subject), &set, year)?;
+        view::assessment_view(&store, &info.id)
+    }
+
+    /// The view model of an assessment (draft or finalized).
+    pub fn assessment(&self, assessment_id: String) -> Result<AssessmentView> {
+        let store = self.lock();
+        view::assessment_view(&store, &assessment_id)
+    }
+
+    /// Save one answer (autosaved at once) and return the refreshed view model with the live
+    /// total and result. The indicator's note is kept.
+    pub fn set_answer(
+        &self,
+        assessment_id: String,
+        indicator_id: String,
+        answer: AnswerInput,
+    ) -> Result<AssessmentView> {
+        let mut store = self.lock();
+        let info = store.assessment(&assessment_id)?;
+        let set = store.criteria_for(&info)?;
+        let mut item = store
+            .answers_of(&info, &set)?
+            .items
+            .remove(&indicator_id)
+            .unwrap_or_default();
+        match answer {
+            AnswerInput::Points { points: p } => {
+                item.value = Some(AnswerValue::Points(points(p)?));
+                item.override_reason = None;
+            }
+            AnswerInput::YesNo { yes } => {
+                item.value = Some(AnswerValue::YesNo(yes));
+                item.override_reason = None;
+            }
+            AnswerInput::Override { points: p, reason } => {
+                item.value = Some(AnswerValue::Points(points(p)?));
+                item.override_reason = Some(reason);
+            }
+            AnswerInput::Clear => {
+                item.value = None;
+                item.override_reason = None;
+            }
+        }
+        store.set_answer(&assessment_id, &indicator_id, item)?;
+        view::assessment_view(&store, &assessment_id)
+    }
+
+    /// Set or clear (`None`) the note of an indicator; returns the refreshed view model.
+    pub fn set_note(
+        &self,
+        assessment_id: String,
+        indicator_id: String,
+        note: Option<String>,
+    ) -> Result<AssessmentView> {
+        let mut store = self.lock();
+        let info = store.assessment(&assessment_id)?;
+        let set = store.criteria_for(&info)?;
+        let current = store
+            .answers_of(&info, &set)?
+            .items
+            .remove(&indicator_id)
+            .unwrap_or_default();
+        store.set_answer(
+            &assessment_id,
+            &indicator_id,
+            ItemAnswer { note, ..current },
+        )?;
+        view::assessment_view(&store, &assessment_id)
+    }
+
+    /// Process a photo file (a camera capture) and attach it to an indicator of a draft; returns
+    /// the refreshed view model. Takes about a second for a 12 MP photo on a cheap phone; other
+    /// calls are not held up meanwhile (the photo is processed on its own connection).
+    pub fn attach_photo(
+        &self,
+        assessment_id: String,
+        indicator_id: String,
+        path: String,
+    ) -> Result<AssessmentView> {
+        self.side_store()?.attach_photo(
+            &assessment_id,
+            &indicator_id,
+            PhotoSource::Path(Path::new(&path)),
+            &self.ingest_options(),
+        )?;
+        view::assessment_view(&self.lock(), &assessment_id)
+    }
+
+    /// Like `attach_photo`, from bytes in memory (a picked image).
+    pub fn attach_photo_bytes(
+        &self,
+        assessment_id: String,
+        indicator_id: String,
+        bytes: Vec<u8>,
+    ) -> Result<AssessmentView> {
+        self.side_store()?.attach_photo(
+            &assessment_id,
+            &indicator_id,
+            PhotoSource::Bytes(&bytes),
+            &self.ingest_options(),
+        )?;
+        view::assessment_view(&self.lock(), &assessment_id)
+    }
+
+    /// Detach a photo (by its `sha256`) from an indicator of a draft; returns the refreshed view
+    /// model. Unknown photos are ignored.
+    pub fn remove_photo(
+        &self,
+        assessment_id: String,
+        indicator_id: String,
+        sha256: String,
+    ) -> Result<AssessmentView> {
+        let store = self.lock();
+        store.remove_photo(&assessment_id, &indicator_id, &sha256)?;
+        view::assessment_view(&store, &assessment_id)
+    }
+
+    /// Finalize (chốt) a draft: refused with `InvalidInput` while an answer, member fact or
+    /// required photo is missing. Queued for the next sync. Idempotent.
+    pub fn finalize(&self, assessment_id: String) -> Result<AssessmentView> {
+        let mut store = self.lock();
+        store.finalize(&assessment_id)?;
+        view::assessment_view(&store, &assessment_id)
+    }
+
+    /// Start a correction of a finalized assessment (after a reviewer returned it, or a mistake
+    /// was found): a new draft revision with the answers and photos copied.
+    pub fn correct(&self, assessment_id: String) -> Result<AssessmentView> {
+        let mut store = self.lock();
+        let info = store.correct(&assessment_id)?;
+        view::assessment_view(&store, &info.id)
+    }
+
+    /// Delete a draft (finalized assessments are never deleted).
+    pub fn discard_draft(&self, assessment_id: String) -> Result<()> {
+        let store = self.lock();
+        store.discard_draft(&assessment_id)?;
+        Ok(())
+    }
+
+    // ---- outbox and sync --------------------------------------------------------------------
+
+    /// Every finalized assessment with its outbox state, newest first, and counts.
+    pub fn outbox(&self) -> Result<OutboxView> {
+        let store = self.lock();
+        let c = state::counts(&store)?;
+        let items = state::outbox(&store)?
+            .into_iter()
+            .map(|o| {
+                let st = OutboxState::from_code(&o.state);
+                let model = Model::from_code(&o.model).unwrap_or(Model::GiaDinh);
+                let kind = hoctap_core::store::assessments::SubjectKind::from_code(&o.subject_kind)
+                    .unwrap_or(hoctap_core::store::assessments::SubjectKind::Household);
+                OutboxItemView {
+                    subject: SubjectRef {
+                        kind: kind.into(),
+                        id: o.subject_id,
+                    },
+                    subject_name: o.subject_name,
+                    model: model.into(),
+                    model_title: model.title_vi().to_string(),
+                    year: o.year,
+                    revision: i32::try_from(o.revision).unwrap_or(i32::MAX),
+                    state: st,
+                    state_label: st.label().to_string(),
+                    detail: o.detail,
+                    attempts: i64::from(o.attempts),
+                    photos: i64::from(o.photos),
+                    finalized_at: o.finalized_at,
+                    sent_at: o.sent_at,
+                    id: o.id,
+                }
+            })
+            .collect();
+        Ok(OutboxView {
+            queued: count(c.queued),
+            sending: count(c.sending),
+            sent: count(c.sent),
+            needs_correction: count(c.needs_correction),
+            wedged: count(c.wedged),
+            items,
+        })
+    }
+
+    /// Sync state for a status bar.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let store = self.lock();
+        let e = state::enrollment(&store)?;
+        let c = state::counts(&store)?;
+        let running = self.syncing.load(Ordering::SeqCst) || self.lock_upload().is_some();
+        let pending = count(c.pending());
+        let label = if e.is_none() {
+            "Chưa đăng ký với máy chủ".to_string()
+        } else if running {
+            "Đang đồng bộ…".to_string()
+        } else if c.needs_correction > 0 {
+            format!("{} phiếu cần sửa", c.needs_correction)
+        } else if pending > 0 {
+            format!("{pending} phiếu chờ gửi")
+        } else {
+            "Đã gửi hết".to_string()
+        };
+        Ok(SyncStatus {
+            enrolled: e.is_some(),
+            server: e.map(|e| e.server),
+            last_sync: state::last_sync(&store)?,
+            pending,
+            needs_correction: count(c.needs_correction),
+            wedged: count(c.wedged),
+            clock_skew_ms: state::clock_skew_ms(&store)?,
+            running,
+            label,
+        })
+    }
+
+    /// Put a held-back (wedged) assessment back in the queue. Returns whether it was wedged.
+    pub fn retry_wedged(&self, assessment_id: String) -> Result<bool> {
+        let store = self.lock();
+        Ok(state::retry_wedged(&store, &assessment_id)?)
+    }
+
+    /// Run one sync to its end: pull the roster, criteria and returned assessments, upload
+    /// photos (resumable chunks), then finalized assessments, then a heartbeat. Retries with
+    /// backoff while offline. Progress goes to `progress`; `cancel` stops it. Runs on its own
+    /// database connection: other calls keep working meanwhile. Only one sync (or upload-job
+    /// session) at a time: a second one fails with `Conflict`.
+    pub fn sync(
+        &self,
+        progress: Arc<dyn SyncProgress>,
+        cancel: Arc<CancelToken>,
+    ) -> Result<SyncResult> {
+        {
+            // Decided under the upload lock, as `next_upload_job` does: never both at once.
+            let up = self.lock_upload();
+            if up.is_some() {
+                return Err(HoctapError::Conflict {
+                    message: "Đang gửi theo từng yêu cầu (nền); hãy chờ xong rồi đồng bộ".into(),
+                });
+            }
+            if self.syncing.swap(true, Ordering::SeqCst) {
+                return Err(HoctapError::Conflict {
+                    message: "Đang đồng bộ; hãy chờ lần đồng bộ này xong".into(),
+                });
+            }
+        }
+        let _running = Running(&self.syncing);
+        let side = self.side_store()?;
+        let enrollment = state::enrollment(&side)?.ok_or(HoctapError::NotEnrolled)?;
+        let transport =
+            ReqwestTransport::new(&enrollment.server).map_err(|e| HoctapError::Network {
+                message: format!("Không kết nối được máy chủ: {e}"),
+            })?;
+        let r = run_sync(
+            &side,
+            &transport,
+            self.sync_options(),
+            &self.retry_policy(),
+            &ForeignProgress(progress),
+            cancel.handle(),
+        );
+        Ok(SyncResult {
+            outcome: match r.outcome {
+                Outcome::Done => SyncOutcome::Done,
+                Outcome::Offline => SyncOutcome::Offline,
+                Outcome::Auth => SyncOutcome::Auth,
+                Outcome::Cancelled => SyncOutcome::Cancelled,
+                Outcome::Failed => SyncOutcome::Failed,
+            },
+            message: r.message.as_deref().map(crate::error::vietnamese),
+            sent: count(r.report.sent),
+            photos_uploaded: count(r.report.photos_uploaded),
+            photo_bytes_sent: count(r.report.photo_bytes_sent),
+            returned: count(r.report.returned),
+            households_received: count(r.report.pulled.households),
+            wedged: count(r.report.wedged),
+        })
+    }
+
+    /// Sans-IO sync, one HTTP request at a time, for a platform HTTP stack (iOS background
+    /// `URLSession`): the next request to make, with its body written to a file, or `None` when
+    /// the run is complete (the session then ends). Asking again before completing returns the
+    /// same job. Send it, then call `complete_upload_job` with the response, or
+    /// `fail_upload_job` when no response came.
+    pub fn next_upload_job(&self) -> Result<Option<UploadJob>> {
+        let store = self.lock();
+        let mut up = self.lock_upload();
+        if self.syncing.load(Ordering::SeqCst) {
+            return Err(HoctapError::Conflict {
+                message: "Đang đồng bộ; hãy chờ lần đồng bộ này xong".into(),
+            });
+        }
+        let dir = self.data_dir.join(UPLOAD_DIR);
+        if up.is_none() {
+            let enrollment = state::enrollment(&store)?.ok_or(HoctapError::NotEnrolled)?;
+            let machine = SyncMachine::new(&store, self.sync_options())?;
+            clear_upload_dir(&dir);
+            *up = Some(UploadSession {
+                machine,
+                server: enrollment.server,
+                pending: None,
+            });
+        }
+        let Some(session) = up.as_mut() else {
+            return Err(HoctapError::internal("upload session missing"));
+        };
+        if session.pending.is_some() {
+            return Ok(Self::upload_job_record(session));
+        }
+        match session.machine.next_job(&store) {
+            Ok(Some(job)) => {
+                let id = clock::new_id();
+                let path = if job.request.body.is_empty() {
+                    None
+                } else {
+                    std::fs::create_dir_all(&dir).map_err(|e| {
+                        HoctapError::from(hoctap_core::store::StoreError::Io {
+                            path: dir.display().to_string(),
+                            source: e,
+                        })
+                    })?;
+                    let p = dir.join(format!("{id}.body"));
+                    std::fs::write(&p, &job.request.body).map_err(|e| {
+                        HoctapError::from(hoctap_core::store::StoreError::Io {
+                            path: p.display().to_string(),
+                            source: e,
+                        })
+                    })?;
+                    Some(p)
+                };
+                session.pending = Some((id, job, path));
+                Ok(Self::upload_job_record(session))
+            }
+            Ok(None) => {
+                *up = None;
+                Ok(None)
+            }
+            Err(e) => {
+                *up = None;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The response to a job from `next_upload_job`: `status`, headers and body as received.
+    /// A refusal of one record never fails here (that record is held back). `Network` (5xx,
+    /// 429): wait and ask `next_upload_job` again, which repeats the request. `Auth`: enroll
+    /// again (the session ends). Unknown `job_id` (e.g. the app was restarted): `NotFound`.
+    pub fn complete_upload_job(
+        &self,
+        job_id: String,
+        status: i32,
+        headers: Vec<HttpHeader>,
+        body: Vec<u8>,
+    ) -> Result<UploadProgress> {
+        let status = u16::try_from(status)
+            .ok()
+            .filter(|s| (100..=599).contains(s))
+            .ok_or_else(|| HoctapError::invalid(format!("Mã HTTP không hợp lệ: {status}")))?;
+        let store = self.lock();
+        let mut up = self.lock_upload();
+        let Some(session) = up.as_mut() else {
+            return Err(HoctapError::not_found(
+                "Không có phiên gửi nào đang chạy; hãy lấy yêu cầu tiếp theo",
+            ));
+        };
+        let (job, path) = Self::take_pending(session, &job_id)?;
+        remove_body(path);
+        let resp = HttpResponse {
+            status,
+            headers: headers
+                .into_iter()
+                .map(|h| (h.name.to_ascii_lowercase(), h.value))
+                .collect(),
+            body,
+        };
+        match session.machine.complete(&store, &job, resp) {
+            Ok(()) => {
+                let r = session.machine.report();
+                Ok(UploadProgress {
+                    sent: count(r.sent),
+                    photos_uploaded: count(r.photos_uploaded),
+                    photo_bytes_sent: count(r.photo_bytes_sent),
+                    returned: count(r.returned),
+                })
+            }
+            Err(e) if e.is_retryable() => Err(e.into()),
+            Err(e) => {
+                *up = None;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// A job from `next_upload_job` got no response (connection cut, timeout): the next job
+    /// retries it (a cut photo chunk resumes where the server says).
+    pub fn fail_upload_job(&self, job_id: String) -> Result<()> {
+        let mut up = self.lock_upload();
+        let Some(session) = up.as_mut() else {
+            return Err(HoctapError::not_found(
+                "Không có phiên gửi nào đang chạy; hãy lấy yêu cầu tiếp theo",
+            ));
+        };
+        let (job, path) = Self::take_pending(session, &job_id)?;
+        remove_body(path);
+        session.machine.failed(&job);
+        Ok(())
+    }
+
+    /// End the upload-job session early (the OS is ending background time). Nothing is lost:
+    /// the next session starts from what the store records.
+    pub fn end_upload_session(&self) {
+        let mut up = self.lock_upload();
+        if let Some(session) = up.take() {
+            if let Some((_, _, path)) = session.pending {
+                remove_body(path);
+            }
+        }
+    }
+
+    // ---- summary ----------------------------------------------------------------------------
+
+    /// Figures for `year` per model (over the hamlets on this device) against the targets.
+    pub fn summary(&self, year: i32) -> Result<SummaryView> {
+        let store = self.lock();
+        let targets = Self::targets_map(&store)?;
+        let rows = store
+            .summary(year)?
+            .into_iter()
+            .map(|s| {
+                let target = targets.get(s.model.code()).copied().flatten();
+                let meets_target = match (s.percentage, target) {
+                    (Some(p), Some(t)) => Some(p >= t),
+                    _ => None,
+                };
+                let mut label = format!("{}/{} đạt", s.passed, s.all);
+                if let Some(p) = s.percentage {
+                    label.push_str(&format!(" ({}%)", percent_text(p)));
+                }
+                if let Some(t) = target {
+                    label.push_str(&format!(" — chỉ tiêu {}%", percent_text(t)));
+                }
+                SummaryRow {
+                    model: s.model.into(),
+                    title: s.title,
+                    registered: count(s.registered),
+                    assessed: count(s.assessed),
+                    passed: count(s.passed),
+                    all: count(s.all),
+                    percentage: s.percentage,
+                    target_percent: target,
+                    meets_target,
+                    label,
+                }
+            })
+            .collect();
+        Ok(SummaryView { year, rows })
+    }
+
+    /// The targets in force (defaults: Decision 387/QĐ-TTg for 2025; configurable).
+    pub fn targets(&self) -> Result<Vec<ModelTarget>> {
+        let store = self.lock();
+        let map = Self::targets_map(&store)?;
+        Ok(Model::ALL
+            .iter()
+            .map(|m| ModelTarget {
+                model: (*m).into(),
+                percent: map.get(m.code()).copied().flatten(),
+            })
+            .collect())
+    }
+
+    /// Set a model's target percentage (`None`: no target) for this deployment.
+    pub fn set_target(&self, model: LearningModel, percent: Option<f64>) -> Result<()> {
+        if let Some(p) = percent {
+            if !(0.0..=100.0).contains(&p) {
+                return Err(HoctapError::invalid(format!(
+                    "Chỉ tiêu {p}% không hợp lệ (0–100)"
+                )));
+            }
+        }
+        let store = self.lock();
+        let mut map = Self::targets_map(&store)?;
+        map.insert(Model::from(model).code().to_string(), percent);
+        let json = serde_json::to_string(&map)
+            .map_err(|e| HoctapError::internal(format!("targets: {e}")))?;
+        store.set_setting(TARGETS_KEY, &json)?;
+        Ok(())
+    }
+}
+
+/// The device's current year (for the year pickers).
+#[uniffi::export]
+pub fn current_year() -> i32 {
+    clock::current_year()
+}
