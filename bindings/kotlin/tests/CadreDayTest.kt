@@ -449,7 +449,7 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
             job.bodyPath?.let { ensure(!File(it).exists()) { "body file removed" } }
         }
         assertEq("pull", kinds.first(), "pull again after the failure")
-        ensure("blob_probe" in kinds && "blob_chunk" in kinds && "batch" in kinds && kinds.last() == "heartbeat") { "$kinds" }
+        ensure("blob_chunk" in kinds && "batch" in kinds && kinds.last() == "heartbeat") { "$kinds" }
         assertEq(1L, progress?.sent, "sent")
         assertEq(1L, progress?.photosUploaded, "photo")
         assertEq(OutboxState.SENT, app.outbox().items.first { it.id == v.id }.state, "outbox")
