@@ -2,26 +2,11 @@
 //! aliases, one row per member, checked as a whole before anything is written.
 
 use hoctap_core::clock;
-use hoctap_core::model::{Schooling, Sex};
+pub use hoctap_core::store::roster::RowProblem;
+use hoctap_core::store::roster::{schooling, sex, yes_no, COLUMNS};
 use hoctap_core::sync::protocol::MemberRecord;
 use hoctap_core::text;
 use std::collections::BTreeMap;
-
-const COLUMNS: &[(&str, &str)] = &[
-    ("hamlet", "thon"),
-    ("household", "ma_ho"),
-    ("head", "chu_ho"),
-    ("address", "dia_chi"),
-    ("phone", "dien_thoai"),
-    ("member", "ho_ten"),
-    ("birth_year", "nam_sinh"),
-    ("sex", "gioi_tinh"),
-    ("relation", "quan_he"),
-    ("schooling", "hoc_van"),
-    ("literate", "biet_chu"),
-    ("cdht", "cdht"),
-    ("unable_to_learn", "khong_kha_nang_hoc"),
-];
 
 /// A household read from the file (members in file order).
 #[derive(Debug, Clone)]
@@ -32,50 +17,6 @@ pub struct RosterHousehold {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub members: Vec<MemberRecord>,
-}
-
-/// A bad row: its 1-based line and what is wrong.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct RowProblem {
-    pub line: u64,
-    pub message: String,
-}
-
-fn yes_no(v: &str) -> Option<Option<bool>> {
-    match text::fold(v).as_str() {
-        "" => Some(None),
-        "co" | "yes" | "1" | "true" | "x" => Some(Some(true)),
-        "khong" | "no" | "0" | "false" => Some(Some(false)),
-        _ => None,
-    }
-}
-
-fn sex(v: &str) -> Option<Option<Sex>> {
-    match text::fold(v).as_str() {
-        "" => Some(None),
-        "nam" | "male" | "m" => Some(Some(Sex::Male)),
-        "nu" | "female" | "f" => Some(Some(Sex::Female)),
-        "khac" | "other" => Some(Some(Sex::Other)),
-        _ => None,
-    }
-}
-
-fn schooling(v: &str) -> Option<Option<Schooling>> {
-    let f = text::fold(v);
-    if f.is_empty() {
-        return Some(None);
-    }
-    if let Some(s) = Schooling::from_code(&f) {
-        return Some(Some(s));
-    }
-    match f.as_str() {
-        "mam non" | "chua den tuoi di hoc" => Some(Some(Schooling::Preschool)),
-        "dang hoc" | "dang di hoc" => Some(Some(Schooling::InSchool)),
-        "bo hoc" | "khong di hoc" => Some(Some(Schooling::OutOfSchool)),
-        "da hoc xong" | "tot nghiep" => Some(Some(Schooling::Finished)),
-        "chua di hoc" | "chua tung di hoc" => Some(Some(Schooling::Never)),
-        _ => None,
-    }
 }
 
 /// Parse a roster file; every problem (at most 50) or the households in file order.

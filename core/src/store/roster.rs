@@ -47,7 +47,9 @@ pub struct RowProblem {
     pub message: String,
 }
 
-const COLUMNS: &[(&str, &str)] = &[
+/// The roster columns: (English header, Vietnamese alias without diacritics). Shared with the
+/// server's roster import so both read the same files.
+pub const COLUMNS: &[(&str, &str)] = &[
     ("hamlet", "thon"),
     ("household", "ma_ho"),
     ("head", "chu_ho"),
@@ -63,7 +65,8 @@ const COLUMNS: &[(&str, &str)] = &[
     ("unable_to_learn", "khong_kha_nang_hoc"),
 ];
 
-fn yes_no(v: &str) -> Option<Option<bool>> {
+/// A yes/no cell: `Some(None)` when empty, `None` when unreadable.
+pub fn yes_no(v: &str) -> Option<Option<bool>> {
     match text::fold(v).as_str() {
         "" => Some(None),
         "co" | "yes" | "1" | "true" | "x" => Some(Some(true)),
@@ -72,7 +75,8 @@ fn yes_no(v: &str) -> Option<Option<bool>> {
     }
 }
 
-fn sex(v: &str) -> Option<Option<Sex>> {
+/// A sex cell (nam/nữ/khác or English): `Some(None)` when empty, `None` when unreadable.
+pub fn sex(v: &str) -> Option<Option<Sex>> {
     match text::fold(v).as_str() {
         "" => Some(None),
         "nam" | "male" | "m" => Some(Some(Sex::Male)),
@@ -82,7 +86,8 @@ fn sex(v: &str) -> Option<Option<Sex>> {
     }
 }
 
-fn schooling(v: &str) -> Option<Option<Schooling>> {
+/// A schooling cell (code or Vietnamese words): `Some(None)` when empty, `None` when unreadable.
+pub fn schooling(v: &str) -> Option<Option<Schooling>> {
     let f = text::fold(v);
     if f.is_empty() {
         return Some(None);

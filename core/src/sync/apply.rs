@@ -173,10 +173,10 @@ pub fn apply_page(store: &Store, page: &SyncResponse) -> Result<Applied> {
         applied.returned += u64::try_from(n).unwrap_or(0);
     }
     tx.prepare_cached(
-        "INSERT INTO setting (key, value) VALUES ('sync.cursor', ?1)
+        "INSERT INTO setting (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )?
-    .execute([page.cursor.to_string()])?;
+    .execute([super::state::KEY_CURSOR, &page.cursor.to_string()])?;
     tx.commit()?;
     Ok(applied)
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::protocol::Scope;
 
 const KEY_ENROLLMENT: &str = "sync.enrollment";
-const KEY_CURSOR: &str = "sync.cursor";
+pub(crate) const KEY_CURSOR: &str = "sync.cursor";
 const KEY_SKEW: &str = "sync.clock_skew_ms";
 const KEY_LAST_SYNC: &str = "sync.last_sync";
 
