@@ -17,8 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let d = decode::decode(&bytes, fmt, 1600, 50_000_000)?;
         let t_dec = t.elapsed();
         let (w, h) = resize::fit(d.source_width, d.source_height, 1600);
-        let (dw, dh) = (d.image.width, d.image.height);
-        let r = resize::resize(d.image, w, h)?;
+        let (dw, dh) = match &d.pixels {
+            decode::Pixels::Interleaved(p) => (p.width as usize, p.height as usize),
+            decode::Pixels::YCbCrPlanes(p) => p.first().map_or((0, 0), |y| (y.width, y.height)),
+        };
+        let r = resize::resize_decoded(d, w, h)?;
         let t_res = t.elapsed();
         let o = hoctap_core::evidence::orient::apply(r, meta.orientation);
         let jpeg = encode::encode_jpeg(&o, 80)?;

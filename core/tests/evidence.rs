@@ -608,3 +608,111 @@ fn gc_removes_orphans_only() {
         0
     );
 }
+
+/// A grayscale JPEG made from a crop of a real phone photo (so the content is natural detail).
+fn gray_jpeg_from_phone(w: usize, h: usize, quality: u8) -> Vec<u8> {
+    let (fw, _, rgb) = decode_rgb(&read("phones/phone-12mp-4032x3024.jpg"));
+    let (x0, y0) = (1200usize, 900usize);
+    let mut gray = Vec::with_capacity(w * h);
+    for y in y0..y0 + h {
+        for x in x0..x0 + w {
+            let p = &rgb[(y * fw as usize + x) * 3..][..3];
+            let l = 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]);
+            gray.push(l.round() as u8);
+        }
+    }
+    let mut out = Vec::new();
+    let enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    enc.encode(&gray, w as u16, h as u16, jpeg_encoder::ColorType::Luma)
+        .expect("encode gray test JPEG");
+    out
+}
+
+fn decode_gray(jpeg: &[u8], scale_to: Option<(u16, u16)>) -> (usize, usize, Vec<u8>) {
+    let mut d = jpeg_decoder::Decoder::new(jpeg);
+    d.read_info().expect("header");
+    if let Some((w, h)) = scale_to {
+        d.scale(w, h).expect("scale");
+    }
+    let px = d.decode().expect("decode");
+    let info = d.info().expect("info");
+    assert_eq!(info.pixel_format, jpeg_decoder::PixelFormat::L8);
+    (usize::from(info.width), usize::from(info.height), px)
+}
+
+/// Averages each `f`×`f` block: the ideal a 1/f reduced IDCT approximates.
+fn box_down(px: &[u8], w: usize, h: usize, f: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity((w / f) * (h / f));
+    for by in 0..h / f {
+        for bx in 0..w / f {
+            let mut sum = 0u32;
+            for y in by * f..by * f + f {
+                for x in bx * f..bx * f + f {
+                    sum += u32::from(px[y * w + x]);
+                }
+            }
+            out.push(((sum + (f * f / 2) as u32) / (f * f) as u32) as u8);
+        }
+    }
+    out
+}
+
+/// Shrink-on-load must be as faithful as decoding in full and averaging: the reduced IDCTs
+/// (1/2 and 1/4) include the high-frequency terms the way libjpeg's `jidctred` does. A 4-point
+/// IDCT over the low 4×4 coefficients alone (the stock jpeg-decoder 0.3.2) is off by several
+/// levels on average on real detail and fails this.
+#[test]
+fn shrink_on_load_equals_full_decode_box_averaged() {
+    let (w, h) = (1024usize, 768usize);
+    let jpeg = gray_jpeg_from_phone(w, h, 92);
+    let (fw, fh, full) = decode_gray(&jpeg, None);
+    assert_eq!((fw, fh), (w, h));
+    for f in [2usize, 4] {
+        let (sw, sh, small) = decode_gray(&jpeg, Some(((w / f) as u16, (h / f) as u16)));
+        assert_eq!((sw, sh), (w / f, h / f), "1/{f} decode size");
+        let ideal = box_down(&full, w, h, f);
+        let mad = mean_abs_diff(&small, &ideal);
+        let max = small.iter().zip(&ideal).map(|(a, b)| a.abs_diff(*b)).max();
+        eprintln!("1/{f}: mean |diff| {mad:.3}, max {max:?}");
+        assert!(
+            mad < 0.3,
+            "1/{f} decode differs from box-averaged full decode by {mad:.3} on average"
+        );
+        assert!(
+            max <= Some(2),
+            "1/{f} decode differs by up to {max:?} levels"
+        );
+    }
+}
+
+/// A grayscale JPEG takes the one-plane path: the output is gray (neutral chroma), the right
+/// size, and the same picture as the input.
+#[test]
+fn grayscale_jpeg_stays_gray_and_faithful() {
+    let (w, h) = (1024usize, 768usize);
+    let jpeg = gray_jpeg_from_phone(w, h, 92);
+    let opts = IngestOptions {
+        max_edge: 512,
+        ..IngestOptions::default()
+    };
+    let out = process(&jpeg, &opts).expect("gray JPEG is accepted");
+    assert_eq!((out.width, out.height), (512, 384));
+    let (ow, oh, rgb) = decode_rgb(&out.jpeg);
+    assert_eq!((ow, oh), (512, 384));
+    let max_chroma = rgb
+        .chunks_exact(3)
+        .map(|p| p[0].abs_diff(p[1]).max(p[1].abs_diff(p[2])))
+        .max();
+    assert!(
+        max_chroma <= Some(2),
+        "gray input came out coloured: {max_chroma:?}"
+    );
+    let (_, _, full) = decode_gray(&jpeg, None);
+    let ideal = box_down(&full, w, h, 2);
+    let out_luma: Vec<u8> = rgb.chunks_exact(3).map(|p| p[1]).collect();
+    let mad = mean_abs_diff(&out_luma, &ideal);
+    assert!(
+        mad < 3.0,
+        "output differs from the input by {mad:.2} on average"
+    );
+}

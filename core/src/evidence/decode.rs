@@ -1,12 +1,22 @@
-//! Decoding JPEG (with shrink-on-load) and PNG into an 8-bit RGB buffer.
+//! Decoding JPEG and PNG into pixels the resizer can take.
 //!
-//! JPEG: `jpeg-decoder` can run its inverse DCT at 1/2, 1/4 or 1/8 size, so a 12 MP photo bound
-//! for a 1600 px long edge is decoded straight to 2016×1512 instead of 4032×3024: four times less
-//! memory and much less IDCT, colour conversion and upsampling work. We pick the largest
-//! reduction that still leaves the long edge ≥ the target, so the final resize only ever
-//! shrinks. Dimensions are read from the header and checked against the pixel limit *before* any
-//! pixel buffer is allocated. PNG is rare on phones: it is decoded in full with the `png` crate
-//! (correctness over speed) with alpha composited on white.
+//! JPEG (almost every phone photo) is decoded **planar**: one plane per component (Y, Cb, Cr) at
+//! its own sampling resolution, with no chroma upsampling and no colour conversion (a patch of
+//! our vendored `jpeg-decoder`, see `vendor/jpeg-decoder/PATCHES.md`). A 12 MP 4:2:0 photo is
+//! 18 MB of planes instead of 36 MB of RGB; [`super::resize`] then takes each plane straight to
+//! the target size and the encoder takes YCbCr back, so full-resolution colour conversion and
+//! upsampling never happen and luma goes from the camera's samples to the output through one
+//! Lanczos3 filter — as faithful as a full decode.
+//!
+//! Shrink-on-load: when the photo is at least twice the target in every step, the IDCT runs at
+//! 1/2, 1/4 or 1/8 size (libjpeg's `jidctred`, equal to averaging 2×2, 4×4, 8×8 blocks), always
+//! leaving a factor ≥ 2 for the Lanczos3 step — libvips' rule, so the block average never
+//! softens detail the target could still show. Dimensions are read from the header and checked
+//! against the pixel limit *before* any pixel buffer is allocated.
+//!
+//! Rare inputs take the interleaved path: Adobe RGB/CMYK JPEGs and lossless JPEGs decode to RGB;
+//! PNG is decoded in full with the `png` crate (correctness over speed), alpha composited on
+//! white.
 //!
 //! Decoders are wrapped in `catch_unwind` as a last line of defence: a panic inside a decoder on
 //! hostile input becomes [`EvidenceError::Damaged`].
@@ -14,25 +24,65 @@
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use jpeg_decoder::{ColorTransform, PixelFormat, Plane};
+
 use super::error::EvidenceError;
 use super::format::Format;
 
-/// An 8-bit RGB image, rows packed without padding.
+/// How a [`Picture`]'s three channels are to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorSpace {
+    /// Red, green, blue.
+    Rgb,
+    /// JFIF YCbCr (full range, BT.601), what JPEG stores.
+    YCbCr,
+}
+
+/// A three-channel 8-bit picture, pixels interleaved, rows packed without padding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RgbImage {
+pub struct Picture {
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
-    /// `width * height * 3` bytes, RGB.
+    /// What the three channels mean.
+    pub space: ColorSpace,
+    /// `width * height * 3` bytes.
     pub data: Vec<u8>,
+}
+
+impl Picture {
+    /// Luma of every pixel (Y itself for YCbCr; BT.601 weights for RGB).
+    pub fn luma(&self) -> Vec<u8> {
+        match self.space {
+            ColorSpace::YCbCr => self.data.chunks_exact(3).map(|p| p[0]).collect(),
+            ColorSpace::Rgb => self
+                .data
+                .chunks_exact(3)
+                .map(|p| {
+                    ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128)
+                        >> 8) as u8
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Decoded pixels, in whichever layout the decoder produced.
+#[derive(Debug)]
+pub enum Pixels {
+    /// An interleaved picture at the decoded size.
+    Interleaved(Picture),
+    /// JPEG component planes: one (grayscale, read as Y) or three (Y, Cb, Cr, chroma possibly
+    /// at lower resolution). All planes cover the same picture area.
+    YCbCrPlanes(Vec<Plane>),
 }
 
 /// A decoded picture plus the size of the original (before shrink-on-load).
 #[derive(Debug)]
 pub struct Decoded {
     /// The decoded, possibly DCT-downscaled, pixels.
-    pub image: RgbImage,
+    pub pixels: Pixels,
     /// Width of the original as stored (before EXIF orientation).
     pub source_width: u32,
     /// Height of the original as stored.
@@ -84,12 +134,13 @@ fn check_pixels(width: u32, height: u32, max_pixels: u64) -> Result<(), Evidence
     Ok(())
 }
 
-/// The IDCT size (8 = full, 4 = 1/2, 2 = 1/4, 1 = 1/8) giving the smallest decode whose long
-/// edge is still ≥ `target`.
+/// The IDCT size (8 = full, 4 = 1/2, 2 = 1/4, 1 = 1/8) for shrink-on-load: the smallest decode
+/// whose long edge is still ≥ twice `target`, so that the Lanczos3 step after it always has a
+/// factor of at least 2 to work with (libvips' rule for `vipsthumbnail`).
 pub fn jpeg_idct_size(width: u32, height: u32, target: u32) -> u32 {
     let long = width.max(height);
     for idct in [1u32, 2, 4] {
-        if scaled(long, idct) >= target {
+        if scaled(long, idct) >= target.saturating_mul(2) {
             return idct;
         }
     }
@@ -117,18 +168,79 @@ fn decode_jpeg(
     check_pixels(w, h, max_pixels)?;
 
     let idct = jpeg_idct_size(w, h, target_long_edge);
-    let (rw, rh) = (scaled(w, idct), scaled(h, idct));
     let (ow, oh) = if idct == 8 {
         (w, h)
     } else {
         let req = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
-        let (ow, oh) = decoder.scale(req(rw), req(rh)).map_err(jpeg_err)?;
+        let (ow, oh) = decoder
+            .scale(req(scaled(w, idct)), req(scaled(h, idct)))
+            .map_err(jpeg_err)?;
         (u32::from(ow), u32::from(oh))
     };
     let bpp = info.pixel_format.pixel_bytes();
     let expected = ow as usize * oh as usize * bpp;
     // Guard against lying headers inside the decoder too (components, progressive buffers).
     decoder.set_max_decoding_buffer_size(expected.saturating_mul(4).max(1 << 20));
+
+    let planar = info.coding_process != jpeg_decoder::CodingProcess::Lossless
+        && matches!(
+            (info.pixel_format, decoder.color_transform()),
+            (PixelFormat::RGB24, Some(ColorTransform::YCbCr))
+                | (PixelFormat::L8, Some(ColorTransform::Grayscale))
+        );
+    let pixels = if planar {
+        let planes = decoder.decode_component_planes().map_err(jpeg_err)?;
+        check_planes(&planes, ow, oh)?;
+        Pixels::YCbCrPlanes(planes)
+    } else {
+        Pixels::Interleaved(decode_jpeg_interleaved(
+            &mut decoder,
+            info.pixel_format,
+            ow,
+            oh,
+        )?)
+    };
+    Ok(Decoded {
+        pixels,
+        source_width: w,
+        source_height: h,
+    })
+}
+
+/// Checks what the decoder returned: 1 or 3 planes, the first (luma) at the decoded size, the
+/// others no larger.
+fn check_planes(planes: &[Plane], ow: u32, oh: u32) -> Result<(), EvidenceError> {
+    let bad = |what: &str| Err(EvidenceError::damaged(format!("JPEG: {what}")));
+    let Some(y) = planes.first() else {
+        return bad("no component planes");
+    };
+    if planes.len() != 1 && planes.len() != 3 {
+        return bad("unexpected number of components");
+    }
+    if (y.width, y.height) != (ow as usize, oh as usize) {
+        return bad("luma plane size differs from the frame");
+    }
+    for p in planes {
+        if p.width == 0 || p.height == 0 || p.width > y.width || p.height > y.height {
+            return bad("component plane larger than luma");
+        }
+        if p.data.len() != p.width * p.height {
+            return bad("short component plane");
+        }
+    }
+    Ok(())
+}
+
+/// The rare path: RGB/CMYK/lossless JPEGs, decoded to interleaved RGB.
+fn decode_jpeg_interleaved(
+    decoder: &mut jpeg_decoder::Decoder<&[u8]>,
+    format: PixelFormat,
+    ow: u32,
+    oh: u32,
+) -> Result<Picture, EvidenceError> {
+    let jpeg_err = |e: jpeg_decoder::Error| EvidenceError::damaged(format!("JPEG: {e}"));
+    let bpp = format.pixel_bytes();
+    let expected = ow as usize * oh as usize * bpp;
     let pixels = decoder.decode().map_err(jpeg_err)?;
     if pixels.len() < expected {
         return Err(EvidenceError::damaged(format!(
@@ -136,25 +248,22 @@ fn decode_jpeg(
             pixels.len()
         )));
     }
-    let data = match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => pixels,
-        jpeg_decoder::PixelFormat::L8 => gray_to_rgb(pixels.iter().copied(), expected / bpp),
-        jpeg_decoder::PixelFormat::L16 => gray_to_rgb(
+    let data = match format {
+        PixelFormat::RGB24 => pixels,
+        PixelFormat::L8 => gray_to_rgb(pixels.iter().copied(), expected / bpp),
+        PixelFormat::L16 => gray_to_rgb(
             pixels
                 .chunks_exact(2)
                 .map(|c| (u16::from_ne_bytes([c[0], c[1]]) >> 8) as u8),
             expected / bpp,
         ),
-        jpeg_decoder::PixelFormat::CMYK32 => cmyk_to_rgb(&pixels),
+        PixelFormat::CMYK32 => cmyk_to_rgb(&pixels),
     };
-    Ok(Decoded {
-        image: RgbImage {
-            width: ow,
-            height: oh,
-            data,
-        },
-        source_width: w,
-        source_height: h,
+    Ok(Picture {
+        width: ow,
+        height: oh,
+        space: ColorSpace::Rgb,
+        data,
     })
 }
 
@@ -224,11 +333,12 @@ fn decode_png(bytes: &[u8], max_pixels: u64) -> Result<Decoded, EvidenceError> {
         return Err(EvidenceError::damaged("PNG: short pixel data"));
     }
     Ok(Decoded {
-        image: RgbImage {
+        pixels: Pixels::Interleaved(Picture {
             width: w,
             height: h,
+            space: ColorSpace::Rgb,
             data,
-        },
+        }),
         source_width: w,
         source_height: h,
     })
@@ -239,11 +349,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn idct_choice_keeps_long_edge_at_least_target() {
-        assert_eq!(jpeg_idct_size(4032, 3024, 1600), 4); // 2016
-        assert_eq!(jpeg_idct_size(4032, 3024, 1000), 2); // 1008
-        assert_eq!(jpeg_idct_size(4032, 3024, 500), 1); // 504
+    fn idct_choice_leaves_at_least_twice_the_target() {
+        assert_eq!(jpeg_idct_size(4032, 3024, 1600), 8); // 2016 would leave only 1.26×
+        assert_eq!(jpeg_idct_size(8064, 6048, 1600), 4); // 4032 leaves 2.52×
+        assert_eq!(jpeg_idct_size(4032, 3024, 1000), 4); // 2016 leaves 2.02×
+        assert_eq!(jpeg_idct_size(4032, 3024, 500), 2); // 1008
+        assert_eq!(jpeg_idct_size(4032, 3024, 250), 1); // 504
         assert_eq!(jpeg_idct_size(1800, 1200, 1600), 8);
-        assert_eq!(jpeg_idct_size(1200, 1800, 320), 2); // 450
+        assert_eq!(jpeg_idct_size(1200, 1800, 320), 4); // 900
     }
 }

@@ -6,20 +6,27 @@
 
 use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder};
 
-use super::decode::RgbImage;
+use super::decode::{ColorSpace, Picture};
 use super::error::EvidenceError;
 
-/// Encodes `img` as a baseline JPEG at `quality` (1..=100).
-pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, EvidenceError> {
+/// Encodes `img` (RGB, or YCbCr taken as is) as a baseline JPEG at `quality` (1..=100).
+pub fn encode_jpeg(img: &Picture, quality: u8) -> Result<Vec<u8>, EvidenceError> {
     let (w, h) = (dim(img.width)?, dim(img.height)?);
     // Typical q80 photos compress to well under 1.5 bits per pixel.
     let mut out = Vec::with_capacity(img.data.len() / 6 + 4096);
     let mut encoder = Encoder::new(&mut out, quality.clamp(1, 100));
     encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
     encoder
-        .encode(&img.data, w, h, ColorType::Rgb)
+        .encode(&img.data, w, h, color_type(img.space))
         .map_err(|e| EvidenceError::damaged(format!("JPEG encode: {e}")))?;
     Ok(out)
+}
+
+fn color_type(space: ColorSpace) -> ColorType {
+    match space {
+        ColorSpace::Rgb => ColorType::Rgb,
+        ColorSpace::YCbCr => ColorType::Ycbcr,
+    }
 }
 
 fn dim(v: u32) -> Result<u16, EvidenceError> {

@@ -8,9 +8,11 @@
 //!    disk space ([`IngestOptions::disk_reserve`]);
 //! 2. **tolerant EXIF** ([`exif`]) — orientation, capture time, GPS, make, model go into the
 //!    returned record, never into the output file;
-//! 3. **shrink-on-load decode** ([`decode`]) — JPEG decoded at 1/2, 1/4 or 1/8 scale inside the
-//!    IDCT, the largest reduction that keeps the long edge ≥ the target;
-//! 4. **resize** ([`resize`]) — Lanczos3 (SIMD) to the exact target, never upscaling;
+//! 3. **planar decode** ([`decode`]) — a JPEG becomes its Y, Cb, Cr planes at their own
+//!    resolution (no chroma upsampling, no colour conversion); when the photo is ≥ 2× the target
+//!    the IDCT also runs at 1/2, 1/4 or 1/8 scale (shrink-on-load, libjpeg's `jidctred`);
+//! 4. **resize** ([`resize`]) — each plane Lanczos3 (SIMD) straight to the exact target, never
+//!    upscaling; interleaved as YCbCr;
 //! 5. **orient** ([`orient`]) — the 8 EXIF orientations, applied on the small image;
 //! 6. **encode** ([`encode`]) — baseline JPEG, quality 80, no metadata segments; a 320 px
 //!    thumbnail; a 64-bit perceptual hash of it ([`phash`]);
@@ -21,9 +23,9 @@
 //!
 //! # Dependencies and why
 //!
-//! * `jpeg-decoder` — pure Rust, and its `Decoder::scale` gives shrink-on-load (reduced IDCT),
-//!   the single biggest win for speed and memory. Its `rayon` feature was measured: no gain over
-//!   the built-in std-thread worker, so it stays off.
+//! * `jpeg-decoder` — pure Rust, vendored with two marked patches (`vendor/jpeg-decoder/
+//!   PATCHES.md`): a libjpeg-accurate reduced IDCT for shrink-on-load, and planar output. Its
+//!   `rayon` feature was measured: no gain over the built-in std-thread worker, so it stays off.
 //! * `fast_image_resize` — SIMD (SSE4.1/AVX2/NEON) separable convolution, Lanczos3.
 //! * `jpeg-encoder` — pure Rust baseline encoder with AVX2; writes no metadata segments.
 //!   Optimised Huffman tables were measured: −1.7 % bytes for +15 % CPU, so they stay off.
@@ -34,11 +36,13 @@
 //! # Performance
 //!
 //! `cargo bench -p hoctap-core --bench evidence_vs_vips` compares against `vipsthumbnail` on the
-//! 12 MP test photo (4032×3024 → 1600×1200, q80, stripped). On the 2-core dev machine (loaded by
-//! other builds) ours took ≈0.6–0.7× vips' wall time and CPU time, ≈29 MB peak RSS against vips'
-//! ≈50 MB, ≈0.3 % fewer bytes, and luma PSNR/SSIM within 0.07 dB / 0.0002 of vips' against a
-//! full-resolution Lanczos3 reference. The photo's encode and the thumbnail branch run on two
-//! threads.
+//! 12 MP test photo (4032×3024 → 1600×1200, q80, stripped), interleaved in one run. On the
+//! 2-core dev machine ours took ≈0.7× vips' wall and CPU time (also on one core), ≈41 MB peak
+//! RSS against vips' ≈50 MB, +0.35 % bytes, and luma PSNR/SSIM 39.31 dB / 0.9777 against vips'
+//! 39.23 dB / 0.9776 versus a full-resolution f32 Lanczos3 reference. vips decodes this photo at
+//! full size too (its shrink-on-load also leaves ≥ 2× for the resize); the planar decode is what
+//! saves the memory. The photo's encode and the thumbnail branch run on two threads, as do the
+//! luma and chroma resizes.
 
 pub mod decode;
 pub mod encode;
@@ -216,7 +220,8 @@ fn process_image(
         decoded.source_height,
         options.max_edge,
     );
-    let resized = resize::resize(decoded.image, rw, rh)?;
+    let (source_width, source_height) = (decoded.source_width, decoded.source_height);
+    let resized = resize::resize_decoded(decoded, rw, rh)?;
     let oriented = orient::apply(resized, metadata.orientation);
     let (width, height) = (oriented.width, oriented.height);
     let (tw, th) = resize::fit(width, height, options.thumb_edge);
@@ -246,8 +251,8 @@ fn process_image(
         thumb_width: tw,
         thumb_height: th,
         thumb_jpeg,
-        source_width: decoded.source_width,
-        source_height: decoded.source_height,
+        source_width,
+        source_height,
         phash,
         metadata,
     })

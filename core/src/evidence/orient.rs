@@ -3,11 +3,11 @@
 //! Done *after* downscaling, where the buffer is smallest. The output carries no orientation tag,
 //! so every viewer shows it the right way up.
 
-use super::decode::RgbImage;
+use super::decode::Picture;
 
 /// Returns `img` transformed so that it displays correctly for EXIF `orientation` (1..=8; any
 /// other value is treated as 1).
-pub fn apply(img: RgbImage, orientation: u16) -> RgbImage {
+pub fn apply(img: Picture, orientation: u16) -> Picture {
     if !(2..=8).contains(&orientation) {
         return img;
     }
@@ -32,9 +32,10 @@ pub fn apply(img: RgbImage, orientation: u16) -> RgbImage {
             px.copy_from_slice(&img.data[i..i + 3]);
         }
     }
-    RgbImage {
+    Picture {
         width: ow as u32,
         height: oh as u32,
+        space: img.space,
         data: out,
     }
 }
@@ -46,9 +47,10 @@ mod tests {
     /// 2×1 image: red, green. Check where red ends up.
     #[test]
     fn small_cases() {
-        let img = RgbImage {
+        let img = Picture {
             width: 2,
             height: 1,
+            space: crate::evidence::decode::ColorSpace::Rgb,
             data: vec![255, 0, 0, 0, 255, 0],
         };
         let r6 = apply(img.clone(), 6);

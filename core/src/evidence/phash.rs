@@ -7,21 +7,27 @@
 //! dominates). Resizing, recompression and mild colour changes move the hash by a few bits;
 //! different scenes land ~32 bits apart. Compare with [`hamming`].
 
-use super::decode::RgbImage;
+use fast_image_resize::FilterType;
+
+use super::decode::Picture;
 use super::error::EvidenceError;
 use super::resize::resize_gray;
 
 const N: usize = 32;
 const K: usize = 8;
 
-/// Perceptual hash of an RGB image (any size; the thumbnail is what the pipeline passes).
-pub fn phash(img: &RgbImage) -> Result<u64, EvidenceError> {
-    let luma: Vec<u8> = img
-        .data
-        .chunks_exact(3)
-        .map(|p| ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2])) >> 8) as u8)
-        .collect();
-    let small = resize_gray(&luma, img.width, img.height, N as u32, N as u32)?;
+/// Perceptual hash of a picture (any size; the thumbnail is what the pipeline passes).
+pub fn phash(img: &Picture) -> Result<u64, EvidenceError> {
+    let luma = img.luma();
+    // Box (area average) is the right low-pass before a tiny DCT.
+    let small = resize_gray(
+        &luma,
+        img.width,
+        img.height,
+        N as u32,
+        N as u32,
+        FilterType::Box,
+    )?;
     // Separable DCT-II, only the K lowest frequencies of each axis are needed.
     let cos: Vec<f64> = (0..K * N)
         .map(|i| {

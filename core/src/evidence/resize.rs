@@ -1,13 +1,21 @@
 //! Downscaling with `fast_image_resize` (SIMD convolution, Lanczos3 by default).
 //!
 //! Sizes are computed from the *original* dimensions so that the result is the same whatever
-//! shrink-on-load factor the decoder used; the pipeline never upscales.
+//! shrink-on-load factor the decoder used; the pipeline never upscales. JPEG component planes
+//! are resized one by one straight to the target (luma down, subsampled chroma down or up to
+//! the same size: chroma upsampling and resizing in one filter) on two threads, then
+//! interleaved as YCbCr for the encoder.
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use jpeg_decoder::Plane;
 
-use super::decode::RgbImage;
+use super::decode::{ColorSpace, Decoded, Picture, Pixels};
 use super::error::EvidenceError;
+
+fn resize_err(e: &dyn std::fmt::Display) -> EvidenceError {
+    EvidenceError::damaged(format!("resize: {e}"))
+}
 
 /// Size that fits `(width, height)` into a `max_edge` long edge, keeping the aspect ratio and
 /// never enlarging. Both results are at least 1.
@@ -25,9 +33,85 @@ pub fn fit(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
     }
 }
 
+/// Brings decoded pixels to exactly `(width, height)` with Lanczos3.
+pub fn resize_decoded(decoded: Decoded, width: u32, height: u32) -> Result<Picture, EvidenceError> {
+    match decoded.pixels {
+        Pixels::Interleaved(picture) => resize(picture, width, height),
+        Pixels::YCbCrPlanes(planes) => resize_planes(planes, width, height),
+    }
+}
+
+/// Resizes each plane to `(width, height)` and interleaves them as YCbCr; a lone plane is
+/// grayscale (neutral chroma). Luma runs on one thread while chroma runs on another.
+fn resize_planes(
+    mut planes: Vec<Plane>,
+    width: u32,
+    height: u32,
+) -> Result<Picture, EvidenceError> {
+    let chroma: Vec<Plane> = planes.drain(1..).collect();
+    let luma = planes
+        .pop()
+        .ok_or_else(|| EvidenceError::damaged("no luma plane"))?;
+    let (y, cbcr) = std::thread::scope(|s| {
+        let chroma_job = s.spawn(|| {
+            chroma
+                .into_iter()
+                .map(|p| resize_plane(p, width, height, FilterType::Lanczos3))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let y = resize_plane(luma, width, height, FilterType::Lanczos3);
+        let cbcr = chroma_job
+            .join()
+            .unwrap_or_else(|_| Err(EvidenceError::damaged("panic while resizing chroma")));
+        (y, cbcr)
+    });
+    let (y, cbcr) = (y?, cbcr?);
+    let n = width as usize * height as usize;
+    let mut data = Vec::with_capacity(n * 3);
+    match cbcr.as_slice() {
+        [cb, cr] => {
+            for ((&y, &cb), &cr) in y.iter().zip(cb).zip(cr) {
+                data.extend_from_slice(&[y, cb, cr]);
+            }
+        }
+        [] => {
+            for &y in &y {
+                data.extend_from_slice(&[y, 128, 128]);
+            }
+        }
+        _ => return Err(EvidenceError::damaged("unexpected number of chroma planes")),
+    }
+    if data.len() != n * 3 {
+        return Err(EvidenceError::damaged("resized planes differ in size"));
+    }
+    Ok(Picture {
+        width,
+        height,
+        space: ColorSpace::YCbCr,
+        data,
+    })
+}
+
+/// One plane to `(width, height)` (returned as is when the size already matches).
+fn resize_plane(
+    plane: Plane,
+    width: u32,
+    height: u32,
+    filter: FilterType,
+) -> Result<Vec<u8>, EvidenceError> {
+    let (w, h) = (
+        u32::try_from(plane.width).map_err(|e| resize_err(&e))?,
+        u32::try_from(plane.height).map_err(|e| resize_err(&e))?,
+    );
+    if (w, h) == (width, height) {
+        return Ok(plane.data);
+    }
+    resize_gray(&plane.data, w, h, width, height, filter)
+}
+
 /// Resizes `src` to exactly `(width, height)` with Lanczos3; returns `src` unchanged when the
 /// size already matches.
-pub fn resize(src: RgbImage, width: u32, height: u32) -> Result<RgbImage, EvidenceError> {
+pub fn resize(src: Picture, width: u32, height: u32) -> Result<Picture, EvidenceError> {
     if src.width == width && src.height == height {
         return Ok(src);
     }
@@ -35,41 +119,40 @@ pub fn resize(src: RgbImage, width: u32, height: u32) -> Result<RgbImage, Eviden
 }
 
 /// Like [`resize`] but borrows the source (cloned only when the size already matches).
-pub fn resize_ref(src: &RgbImage, width: u32, height: u32) -> Result<RgbImage, EvidenceError> {
+pub fn resize_ref(src: &Picture, width: u32, height: u32) -> Result<Picture, EvidenceError> {
     if src.width == width && src.height == height {
         return Ok(src.clone());
     }
-    let err = |e: &dyn std::fmt::Display| EvidenceError::damaged(format!("resize: {e}"));
-    let view =
-        ImageRef::new(src.width, src.height, &src.data, PixelType::U8x3).map_err(|e| err(&e))?;
+    let view = ImageRef::new(src.width, src.height, &src.data, PixelType::U8x3)
+        .map_err(|e| resize_err(&e))?;
     let mut dst = Image::new(width, height, PixelType::U8x3);
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     Resizer::new()
         .resize(&view, &mut dst, &options)
-        .map_err(|e| err(&e))?;
-    Ok(RgbImage {
+        .map_err(|e| resize_err(&e))?;
+    Ok(Picture {
         width,
         height,
+        space: src.space,
         data: dst.into_vec(),
     })
 }
 
-/// Resizes a single-channel (luma) buffer to `(width, height)`; used by the perceptual hash.
+/// Resizes a single-channel buffer to `(width, height)` with `filter`.
 pub fn resize_gray(
     data: &[u8],
     src_w: u32,
     src_h: u32,
     width: u32,
     height: u32,
+    filter: FilterType,
 ) -> Result<Vec<u8>, EvidenceError> {
-    let err = |e: &dyn std::fmt::Display| EvidenceError::damaged(format!("resize: {e}"));
-    let view = ImageRef::new(src_w, src_h, data, PixelType::U8).map_err(|e| err(&e))?;
+    let view = ImageRef::new(src_w, src_h, data, PixelType::U8).map_err(|e| resize_err(&e))?;
     let mut dst = Image::new(width, height, PixelType::U8);
-    // Box (area average) is the right low-pass before a tiny DCT.
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box));
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
     Resizer::new()
         .resize(&view, &mut dst, &options)
-        .map_err(|e| err(&e))?;
+        .map_err(|e| resize_err(&e))?;
     Ok(dst.into_vec())
 }
 
