@@ -281,26 +281,117 @@ fn truncated_jpegs_are_typed_errors() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
+/// Start of the entropy-coded data: just after the first SOS segment.
+fn entropy_start(jpeg: &[u8]) -> usize {
+    let mut i = 2;
+    loop {
+        let marker = jpeg[i + 1];
+        let len = usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
+        if marker == 0xDA {
+            return i + 2 + len;
+        }
+        i += 2 + len;
+    }
+}
+
+/// Inverts one random byte of the entropy-coded data (never creating or breaking a marker by
+/// itself: bytes 0xFF/0x00 and their neighbours are left alone, so every trial is a "silent"
+/// corruption that only decoding can notice).
+fn flip_entropy_byte(good: &[u8], rng: &mut impl Rng) -> Vec<u8> {
+    let start = entropy_start(good);
+    loop {
+        let i = rng.gen_range(start + 1..good.len() - 3);
+        if [good[i - 1], good[i], good[i + 1]]
+            .iter()
+            .any(|&b| b == 0xFF || b == 0x00)
+        {
+            continue;
+        }
+        let mut bad = good.to_vec();
+        bad[i] = !bad[i];
+        if bad[i] == 0xFF {
+            continue;
+        }
+        return bad;
+    }
+}
+
+/// Flipped bytes in the compressed data: every outcome is a typed error or a picture of the
+/// right size, never a panic, nothing left behind, and quickly. The decoder runs in strict mode
+/// (libjpeg's "corrupt JPEG data" warnings, a coefficient past the end of a block and an
+/// out-of-range DC level are errors): a flip that desynchronises the Huffman decoding is caught
+/// at the next restart marker or at the end of the scan. A flip confined to one coefficient's
+/// magnitude bits yields another valid JPEG (the format has no checksum) and cannot be told
+/// from an original; the stock decoder refused none of these files.
 #[test]
-fn bit_flipped_jpegs_never_panic_nor_leave_files() {
-    // A flipped byte inside the entropy-coded data may decode to a picture with a garbled block:
-    // that is a valid JPEG, so Ok is acceptable; anything else must be a typed error.
+fn flipped_bytes_in_compressed_data_are_mostly_refused_never_crash() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
+    let started = std::time::Instant::now();
+    let mut lines = Vec::new();
+    let (mut total, mut refused) = (0, 0);
+    for rel in [
+        "gps/DSCN0021.jpg",
+        "gps/DSCN0010.jpg",
+        "phones/iphone6-3264x2448.jpg",
+    ] {
+        let good = read(rel);
+        let (w, h) = {
+            let mut d = jpeg_decoder::Decoder::new(good.as_slice());
+            d.read_info().expect("header");
+            let i = d.info().expect("info");
+            (u32::from(i.width), u32::from(i.height))
+        };
+        let opts = IngestOptions::default();
+        let expect = hoctap_core::evidence::resize::fit(w, h, opts.max_edge);
+        let mut n_refused = 0;
+        let trials = 24;
+        for _ in 0..trials {
+            let bad = flip_entropy_byte(&good, &mut rng);
+            match assert_typed_and_clean(&bad, rel) {
+                Err(EvidenceError::Damaged { .. }) => n_refused += 1,
+                Err(other) => panic!("{rel}: flipped byte gave {other:?}, not Damaged"),
+                Ok(()) => {
+                    let out = process(&bad, &opts).expect("decodes");
+                    let size = (out.width, out.height);
+                    assert!(
+                        size == expect || size == (expect.1, expect.0),
+                        "{rel}: {size:?}"
+                    );
+                }
+            }
+        }
+        lines.push(format!("{rel}: {n_refused}/{trials} refused"));
+        total += trials;
+        refused += n_refused;
+    }
+    eprintln!(
+        "flipped bytes: {}; total {refused}/{total}",
+        lines.join(", ")
+    );
+    // Measured 2026-11: about half refused (the stock decoder: none).
+    assert!(
+        refused * 4 >= total,
+        "only {refused}/{total} flipped files were refused"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+/// Random bit flips anywhere in the file (headers, tables, metadata, data): typed error or a
+/// picture, never a panic or files left behind; flips inside the EXIF segment must never lose
+/// the picture.
+#[test]
+fn bit_flips_anywhere_never_panic_nor_leave_files_and_exif_damage_keeps_picture() {
     let good = read("gps/DSCN0021.jpg");
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
-    let mut errors = 0;
     for _ in 0..40 {
         let mut bad = good.clone();
         for _ in 0..rng.gen_range(1..=8) {
             let i = rng.gen_range(0..bad.len());
             bad[i] ^= 1 << rng.gen_range(0..8);
         }
-        if assert_typed_and_clean(&bad, "flipped").is_err() {
-            errors += 1;
-        }
+        let _ = assert_typed_and_clean(&bad, "flipped");
     }
-    // Flips inside the APP1/EXIF segment damage only metadata: the picture must never be lost.
     let (exif_start, exif_end) = app1_range(&good);
-    let mut exif_ok = 0;
     for _ in 0..40 {
         let mut bad = good.clone();
         for _ in 0..4 {
@@ -308,9 +399,64 @@ fn bit_flipped_jpegs_never_panic_nor_leave_files() {
             bad[i] = rng.gen();
         }
         assert_typed_and_clean(&bad, "EXIF flipped").expect("broken EXIF keeps the picture");
-        exif_ok += 1;
     }
-    eprintln!("bit flips: {errors}/40 rejected; EXIF flips: {exif_ok}/40 kept the picture");
+}
+
+fn test_data(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Strict decoding must never refuse a valid file, whatever the encoder's choices: libjpeg-turbo
+/// files (via libvips: restart intervals, progressive, 4:4:4, grayscale, optimised Huffman
+/// tables) and jpeg-encoder files (4:2:2, 4:2:0, progressive, restart intervals), odd sizes.
+/// Strict and lenient decoding give the same pixels.
+#[test]
+fn strict_decoding_accepts_every_valid_encoder_variant() {
+    let mut files: Vec<(String, Vec<u8>)> = [
+        "baseline-420-rst.jpg",
+        "baseline-420-optimized.jpg",
+        "baseline-444.jpg",
+        "progressive-420.jpg",
+        "progressive-420-rst.jpg",
+        "gray-progressive.jpg",
+    ]
+    .iter()
+    .map(|n| (n.to_string(), test_data(n)))
+    .collect();
+    let (sw, sh, rgb) = decode_rgb(&test_data("baseline-444.jpg"));
+    use jpeg_encoder::SamplingFactor as F;
+    for (name, sampling, progressive, restart) in [
+        ("jpeg-encoder 4:2:2", F::F_2_1, false, 0),
+        ("jpeg-encoder 4:2:0 rst", F::F_2_2, false, 7),
+        ("jpeg-encoder 4:2:0 progressive", F::F_2_2, true, 0),
+        ("jpeg-encoder 4:4:4 progressive rst", F::F_1_1, true, 2),
+    ] {
+        let mut out = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, 83);
+        enc.set_sampling_factor(sampling);
+        enc.set_progressive(progressive);
+        enc.set_restart_interval(restart);
+        enc.encode(&rgb, sw as u16, sh as u16, jpeg_encoder::ColorType::Rgb)
+            .expect("encode variant");
+        files.push((name.to_owned(), out));
+    }
+    for (name, bytes) in &files {
+        let mut strict = jpeg_decoder::Decoder::new(bytes.as_slice());
+        strict.set_strict(true);
+        let a = strict
+            .decode()
+            .unwrap_or_else(|e| panic!("{name}: refused: {e}"));
+        let b = jpeg_decoder::Decoder::new(bytes.as_slice())
+            .decode()
+            .expect("lenient decode");
+        assert!(a == b, "{name}: strict and lenient pixels differ");
+        let out = process(bytes, &IngestOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: pipeline refused: {e}"));
+        assert_eq!((out.width, out.height), (501, 377), "{name}");
+    }
 }
 
 /// Byte range of the first APP1 (EXIF) segment's payload.

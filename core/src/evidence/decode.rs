@@ -14,6 +14,10 @@
 //! softens detail the target could still show. Dimensions are read from the header and checked
 //! against the pixel limit *before* any pixel buffer is allocated.
 //!
+//! Damaged data: the decoder runs in strict mode, so compressed data that does not end where its
+//! segment ends, a coefficient past the end of a block or an impossible DC level is
+//! [`EvidenceError::Damaged`] rather than a silently garbled picture.
+//!
 //! Rare inputs take the interleaved path: Adobe RGB/CMYK JPEGs and lossless JPEGs decode to RGB;
 //! PNG is decoded in full with the `png` crate (correctness over speed), alpha composited on
 //! white.
@@ -160,6 +164,8 @@ fn decode_jpeg(
 ) -> Result<Decoded, EvidenceError> {
     let jpeg_err = |e: jpeg_decoder::Error| EvidenceError::damaged(format!("JPEG: {e}"));
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    // Corrupt entropy-coded data is refused, not decoded into a garbled picture.
+    decoder.set_strict(true);
     decoder.read_info().map_err(jpeg_err)?;
     let info = decoder
         .info()

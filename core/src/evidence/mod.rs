@@ -23,8 +23,9 @@
 //!
 //! # Dependencies and why
 //!
-//! * `jpeg-decoder` — pure Rust, vendored with two marked patches (`vendor/jpeg-decoder/
-//!   PATCHES.md`): a libjpeg-accurate reduced IDCT for shrink-on-load, and planar output. Its
+//! * `jpeg-decoder` — pure Rust, vendored with three marked patches (`vendor/jpeg-decoder/
+//!   PATCHES.md`): a libjpeg-accurate reduced IDCT for shrink-on-load, planar output, and a
+//!   strict mode that refuses corrupt compressed data instead of decoding garbage. Its
 //!   `rayon` feature was measured: no gain over the built-in std-thread worker, so it stays off.
 //! * `fast_image_resize` — SIMD (SSE4.1/AVX2/NEON) separable convolution, Lanczos3.
 //! * `jpeg-encoder` — pure Rust baseline encoder with AVX2; writes no metadata segments.

@@ -132,6 +132,8 @@ pub struct Decoder<R> {
     // (no upsampling, no colour conversion) instead of building an interleaved image.
     planes_requested: bool,
     planes_out: Option<Vec<Plane>>,
+    // hoctap patch: treat libjpeg's corrupt-data warnings as errors (see `set_strict`).
+    strict: bool,
 }
 
 /// hoctap patch: one decoded component (e.g. Y, Cb or Cr) at its own resolution, rows packed.
@@ -168,7 +170,17 @@ impl<R: Read> Decoder<R> {
             decoding_buffer_size_limit: usize::MAX,
             planes_requested: false,
             planes_out: None,
+            strict: false,
         }
+    }
+
+    /// hoctap patch: when `true`, entropy-coded data that does not end exactly where its
+    /// segment ends (what libjpeg reports as "Corrupt JPEG data: premature end of data
+    /// segment" or "extraneous bytes before marker" and decodes anyway) is an error. A bit flip
+    /// in Huffman-coded data desynchronises the decoder and is caught at the next restart
+    /// marker or at the end of the scan. Off by default, as upstream.
+    pub fn set_strict(&mut self, strict: bool) {
+        self.strict = strict;
     }
 
     /// hoctap patch: the colour transform `decode` would apply, known once `read_info` has
@@ -913,6 +925,16 @@ impl<R: Read> Decoder<R> {
         let is_interleaved = components.len() > 1;
         let mut dummy_block = [0i16; 64];
         let mut huffman = HuffmanDecoder::new();
+        // hoctap patch: largest |quantized DC| a real 8-bit block can have (its DC is 8 × the
+        // block's mean level, within ±1024), per scan component; checked in strict mode.
+        let dc_limits: Vec<i32> = components
+            .iter()
+            .map(|c| {
+                self.quantization_tables[c.quantization_table_index]
+                    .as_ref()
+                    .map_or(i32::MAX, |q| 1024 / i32::from(q[0].max(1)) + 1)
+            })
+            .collect();
         let mut dc_predictors = [0i16; MAX_COMPONENTS];
         let mut mcus_left_until_restart = self.restart_interval;
         let mut expected_rst_num = 0;
@@ -968,6 +990,9 @@ impl<R: Read> Decoder<R> {
 
                 if self.restart_interval > 0 {
                     if mcus_left_until_restart == 0 {
+                        if self.strict {
+                            huffman.check_segment_end(&mut self.reader, 0)?;
+                        }
                         match huffman.take_marker(&mut self.reader)? {
                             Some(Marker::RST(n)) => {
                                 if n != expected_rst_num {
@@ -1047,6 +1072,8 @@ impl<R: Read> Decoder<R> {
                                     scan.successive_approximation_low,
                                     &mut eob_run,
                                     &mut dc_predictors[i],
+                                    self.strict,
+                                    dc_limits[i],
                                 )?;
                             } else {
                                 decode_block_successive_approximation(
@@ -1109,6 +1136,9 @@ impl<R: Read> Decoder<R> {
             }
         }
 
+        if self.strict {
+            huffman.check_segment_end(&mut self.reader, STRICT_SCAN_END_SLACK)?;
+        }
         let mut marker = huffman.take_marker(&mut self.reader)?;
         while let Some(Marker::RST(_)) = marker {
             marker = self.read_marker().ok();
@@ -1142,8 +1172,17 @@ fn decode_block<R: Read>(
     successive_approximation_low: u8,
     eob_run: &mut u16,
     dc_predictor: &mut i16,
+    strict: bool,
+    dc_limit: i32,
 ) -> Result<()> {
     debug_assert_eq!(coefficients.len(), 64);
+    // hoctap patch: in strict mode a coefficient placed past the end of the block (or a zero
+    // run overshooting it) is corrupt data, as no encoder can produce it; upstream skips it.
+    let overshoot = || {
+        Err(Error::Format(
+            "corrupt JPEG data: coefficient past the end of a block".to_owned(),
+        ))
+    };
 
     if spectral_selection.start == 0 {
         // Section F.2.2.1
@@ -1165,6 +1204,13 @@ fn decode_block<R: Read>(
         // One example of such a file is tests/crashtest/images/dc-predictor-overflow.jpg
         *dc_predictor = dc_predictor.wrapping_add(diff);
         coefficients[0] = *dc_predictor << successive_approximation_low;
+        // hoctap patch: a DC level outside the 8-bit range means the predictor chain is
+        // corrupt (a desynchronised or flipped DC difference).
+        if strict && i32::from(coefficients[0]).abs() > dc_limit {
+            return Err(Error::Format(
+                "corrupt JPEG data: DC level out of range".to_owned(),
+            ));
+        }
     }
 
     let mut index = cmp::max(spectral_selection.start, 1);
@@ -1180,6 +1226,9 @@ fn decode_block<R: Read>(
             index += run;
 
             if index >= spectral_selection.end {
+                if strict {
+                    return overshoot();
+                }
                 break;
             }
 
@@ -1192,7 +1241,13 @@ fn decode_block<R: Read>(
 
             if s == 0 {
                 match r {
-                    15 => index += 16, // Run length of 16 zero coefficients.
+                    15 => {
+                        // Run length of 16 zero coefficients.
+                        index += 16;
+                        if strict && index > spectral_selection.end {
+                            return overshoot();
+                        }
+                    }
                     _ => {
                         *eob_run = (1 << r) - 1;
 
@@ -1207,6 +1262,9 @@ fn decode_block<R: Read>(
                 index += r;
 
                 if index >= spectral_selection.end {
+                    if strict {
+                        return overshoot();
+                    }
                     break;
                 }
 
@@ -1345,6 +1403,11 @@ fn refine_non_zeroes<R: Read>(
 
     Ok(last)
 }
+
+/// hoctap patch: whole bytes tolerated between the end of a scan's data and the next marker
+/// in strict mode (seen from real encoders before EOI; a desynchronised decode is usually off by
+/// far more).
+const STRICT_SCAN_END_SLACK: u8 = 3;
 
 /// hoctap patch: drops the block padding from each component's plane (in place).
 fn pack_planes(components: &[Component], data: Vec<Vec<u8>>) -> Result<Vec<Plane>> {

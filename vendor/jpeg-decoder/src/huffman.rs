@@ -15,6 +15,10 @@ pub struct HuffmanDecoder {
     bits: u64,
     num_bits: u8,
     marker: Option<Marker>,
+    // hoctap patch: zero bits appended after a marker (at the tail of `bits`), and whether
+    // decoding ever consumed one of them (ran past the end of the entropy-coded segment).
+    fill_bits: u8,
+    overran: bool,
 }
 
 impl HuffmanDecoder {
@@ -23,7 +27,32 @@ impl HuffmanDecoder {
             bits: 0,
             num_bits: 0,
             marker: None,
+            fill_bits: 0,
+            overran: false,
         }
+    }
+
+    /// hoctap patch: libjpeg's corrupt-data warnings as errors. Called where an entropy-coded
+    /// segment must end (before a RST marker, at the end of a scan): decoding must not have run
+    /// into the zero fill past the marker ("premature end of data segment"), and fewer than 8
+    /// bits (the padding of the last byte) may be left before the marker ("extraneous bytes
+    /// before marker"). A flipped bit in Huffman-coded data usually trips one of them.
+    /// `tolerated_bytes` whole bytes of slack are accepted on top of the padding: some encoders
+    /// leave a byte or two before EOI, which libjpeg warns about and decodes.
+    pub fn check_segment_end<R: Read>(&mut self, reader: &mut R, tolerated_bytes: u8) -> Result<()> {
+        self.read_bits(reader)?;
+        if self.overran {
+            return Err(Error::Format(
+                "corrupt JPEG data: premature end of entropy-coded segment".to_owned(),
+            ));
+        }
+        let unread = self.num_bits - self.fill_bits;
+        if self.marker.is_none() || u32::from(unread) >= 8 * (1 + u32::from(tolerated_bytes)) {
+            return Err(Error::Format(
+                "corrupt JPEG data: extraneous bytes before marker".to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     // Section F.2.2.3
@@ -98,6 +127,8 @@ impl HuffmanDecoder {
     pub fn reset(&mut self) {
         self.bits = 0;
         self.num_bits = 0;
+        self.fill_bits = 0;
+        self.overran = false;
     }
 
     pub fn take_marker<R: Read>(&mut self, reader: &mut R) -> Result<Option<Marker>> {
@@ -118,6 +149,10 @@ impl HuffmanDecoder {
 
         self.bits <<= count as usize;
         self.num_bits -= count;
+        if self.num_bits < self.fill_bits {
+            self.overran = true;
+            self.fill_bits = self.num_bits;
+        }
     }
 
     fn read_bits<R: Read>(&mut self, reader: &mut R) -> Result<()> {
@@ -154,6 +189,9 @@ impl HuffmanDecoder {
 
             self.bits |= (byte as u64) << (56 - self.num_bits);
             self.num_bits += 8;
+            if self.marker.is_some() {
+                self.fill_bits += 8;
+            }
         }
 
         Ok(())
