@@ -214,15 +214,31 @@ fn run() -> Result<(), String> {
     if (vips.0, vips.1) != (ours.0, ours.1) {
         return Err("output sizes differ; cannot compare quality".into());
     }
-    let (rl, ol, vl) = (luma(&reference), luma(&ours.2), luma(&vips.2));
+    let (ol, vl) = (luma(&ours.2), luma(&vips.2));
     let (w, h) = (ours.0 as usize, ours.1 as usize);
-    println!(
-        "quality vs reference (luma)  ours PSNR {:.2} dB SSIM {:.4}   vips PSNR {:.2} dB SSIM {:.4}",
-        psnr(&rl, &ol),
-        ssim(&rl, &ol, w, h),
-        psnr(&rl, &vl),
-        ssim(&rl, &vl, w, h)
-    );
+    // Two references, so neither pipeline's own decoder decides: jpeg-decoder + f32 Lanczos3
+    // (fast_image_resize), and libjpeg-turbo + libvips' float Lanczos3 (`vips resize`).
+    let vips_ref = vips_reference(&input, &tmp, ours.0, ours.1);
+    let references = [
+        ("jpeg-decoder + f32 Lanczos3", Ok(reference)),
+        ("libjpeg-turbo + vips float Lanczos3", vips_ref),
+    ];
+    for (name, reference) in references {
+        let reference = match reference {
+            Ok(r) => r,
+            Err(e) => {
+                println!("quality vs {name}: skipped ({e})");
+                continue;
+            }
+        };
+        let rl = luma(&reference);
+        let (po, pv) = (psnr(&rl, &ol), psnr(&rl, &vl));
+        let (so, sv) = (ssim(&rl, &ol, w, h), ssim(&rl, &vl, w, h));
+        println!(
+            "quality vs {name} (luma)  ours PSNR {po:.2} dB SSIM {so:.4}   vips PSNR {pv:.2} dB SSIM {sv:.4}   {}",
+            if po >= pv && so >= sv { "ours no worse" } else { "OURS WORSE" }
+        );
+    }
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }
@@ -259,6 +275,62 @@ fn reference_downscale(src: &(u32, u32, Vec<u8>), w: u32, h: u32) -> Result<Vec<
                 .clamp(0.0, 255.0) as u8
         })
         .collect())
+}
+
+/// Second reference: libvips decodes with libjpeg-turbo at full size and resizes in float
+/// with Lanczos3; read back as raw f32 RGB and rounded like the first reference.
+fn vips_reference(input: &Path, tmp: &Path, w: u32, h: u32) -> Result<Vec<u8>, String> {
+    let run = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("vips")
+            .args(args)
+            .output()
+            .map_err(|e| format!("vips: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    };
+    let (float, resized, raw) = (
+        tmp.join("ref-f.v"),
+        tmp.join("ref-r.v"),
+        tmp.join("ref.raw"),
+    );
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    let (iw, _) = {
+        let bytes = std::fs::read(input).map_err(|e| e.to_string())?;
+        let mut d = jpeg_decoder::Decoder::new(bytes.as_slice());
+        d.read_info().map_err(|e| e.to_string())?;
+        let i = d.info().ok_or("no info")?;
+        (u32::from(i.width), u32::from(i.height))
+    };
+    let scale = format!("{}", f64::from(w) / f64::from(iw));
+    run(&["cast", &s(input), &s(&float), "float"])?;
+    run(&[
+        "resize",
+        &s(&float),
+        &s(&resized),
+        &scale,
+        "--kernel",
+        "lanczos3",
+    ])?;
+    run(&["rawsave", &s(&resized), &s(&raw)])?;
+    let bytes = std::fs::read(&raw).map_err(|e| e.to_string())?;
+    let px: Vec<u8> = bytes
+        .chunks_exact(4)
+        .map(|c| {
+            f32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                .round()
+                .clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    if px.len() != (w * h * 3) as usize {
+        return Err(format!(
+            "vips reference is {} samples, expected {w}×{h}×3",
+            px.len()
+        ));
+    }
+    Ok(px)
 }
 
 fn luma(rgb: &[u8]) -> Vec<f64> {

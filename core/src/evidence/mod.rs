@@ -185,7 +185,7 @@ fn serialize_phash<S: Serializer>(h: &u64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&phash::to_hex(*h))
 }
 
-/// Runs the pipeline in memory: checks limits, reads metadata, decodes with shrink-on-load,
+/// Runs the pipeline in memory: checks limits, reads metadata, decodes (planar, strict),
 /// resizes, orients, encodes the photo and its thumbnail, hashes. Touches no disk.
 pub fn process(bytes: &[u8], options: &IngestOptions) -> Result<ProcessedPhoto, EvidenceError> {
     options.validate()?;
