@@ -925,14 +925,16 @@ impl<R: Read> Decoder<R> {
         let is_interleaved = components.len() > 1;
         let mut dummy_block = [0i16; 64];
         let mut huffman = HuffmanDecoder::new();
-        // hoctap patch: largest |quantized DC| a real 8-bit block can have (its DC is 8 × the
-        // block's mean level, within ±1024), per scan component; checked in strict mode.
+        // hoctap patch: largest |quantized DC| a real 8-bit block can have, per scan component;
+        // checked in strict mode. The DC is 8 × the block's mean level (within ±1024); the
+        // margin of 256 covers encoders that overshoot bright pixels to hide ringing (mozjpeg's
+        // deringing raises them by up to 31 levels: 8 × 31 = 248).
         let dc_limits: Vec<i32> = components
             .iter()
             .map(|c| {
                 self.quantization_tables[c.quantization_table_index]
                     .as_ref()
-                    .map_or(i32::MAX, |q| 1024 / i32::from(q[0].max(1)) + 1)
+                    .map_or(i32::MAX, |q| (1024 + 256) / i32::from(q[0].max(1)) + 1)
             })
             .collect();
         let mut dc_predictors = [0i16; MAX_COMPONENTS];
