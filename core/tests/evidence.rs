@@ -862,3 +862,79 @@ fn grayscale_jpeg_stays_gray_and_faithful() {
         "output differs from the input by {mad:.2} on average"
     );
 }
+
+/// A scaled decode of an odd-sized photo rounds plane sizes up; only the picture area may be
+/// mapped onto the output, or the picture shrinks towards the top-left and chroma slides
+/// against luma. The output must match a full decode resized in one step.
+#[test]
+fn odd_sized_scaled_decode_keeps_picture_aligned() {
+    // Linear ramps: every (normalised, symmetric) resampling filter keeps a ramp as it is, so
+    // blur cannot hide or cause a difference; a shift or squeeze of any plane shows at once.
+    // 1201×801 leaves nearly a whole block of padding at 1/8 scale (plane sizes round up).
+    let (w, h) = (1201usize, 801usize);
+    let mut crop = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            let (fx, fy) = (x as f64 / w as f64, y as f64 / h as f64);
+            crop.push((16.0 + 220.0 * fx).round() as u8);
+            crop.push((16.0 + 220.0 * fy).round() as u8);
+            crop.push((236.0 - 110.0 * (fx + fy)).round() as u8);
+        }
+    }
+    let mut jpeg = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, 90);
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    enc.encode(&crop, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    let opts = IngestOptions {
+        max_edge: 75, // 1/8 decode: luma 151×101 for 150.1×100.1, chroma 76×51 for 75.1×50.1
+        ..IngestOptions::default()
+    };
+    let out = process(&jpeg, &opts).expect("processed");
+    let (ow, oh, got) = decode_rgb(&out.jpeg);
+    assert_eq!((ow, oh), (75, 50));
+    let (_, _, full) = decode_rgb(&jpeg);
+    let src = fast_image_resize::images::ImageRef::new(
+        w as u32,
+        h as u32,
+        &full,
+        fast_image_resize::PixelType::U8x3,
+    )
+    .expect("view");
+    let mut ideal =
+        fast_image_resize::images::Image::new(ow, oh, fast_image_resize::PixelType::U8x3);
+    fast_image_resize::Resizer::new()
+        .resize(&src, &mut ideal, &fast_image_resize::ResizeOptions::new())
+        .expect("reference resize");
+    let mad = mean_abs_diff(&got, ideal.buffer());
+    eprintln!("odd-sized 1/8 decode vs one-step reference: mean |diff| {mad:.2}");
+    // Measured: 1.39 with the picture area mapped, 2.35 when the padding is stretched in.
+    assert!(mad < 1.8, "picture misaligned: mean |diff| {mad:.2}");
+}
+
+/// Zero bytes between the compressed data and EOI (encoders that pad their output) are not
+/// damage; other leftover bytes are.
+#[test]
+fn zero_padding_before_eoi_is_accepted_other_leftovers_are_not() {
+    let good = test_data("baseline-420-optimized.jpg");
+    assert_eq!(&good[good.len() - 2..], &[0xFF, 0xD9]);
+    let with_tail = |tail: &[u8]| {
+        let mut v = good[..good.len() - 2].to_vec();
+        v.extend_from_slice(tail);
+        v.extend_from_slice(&[0xFF, 0xD9]);
+        v
+    };
+    let reference = process(&good, &IngestOptions::default()).expect("fixture");
+    for zeros in [1usize, 4, 64, 4096] {
+        let padded = with_tail(&vec![0u8; zeros]);
+        let out = process(&padded, &IngestOptions::default())
+            .unwrap_or_else(|e| panic!("{zeros} zero bytes before EOI refused: {e}"));
+        assert_eq!(
+            out.sha256, reference.sha256,
+            "{zeros} zero bytes change the picture"
+        );
+    }
+    let junk = with_tail(&[0x5A, 0x3C, 0x91, 0x27, 0x6E, 0x11]);
+    let r = assert_typed_and_clean(&junk, "junk before EOI");
+    assert!(matches!(r, Err(EvidenceError::Damaged { .. })), "{r:?}");
+}

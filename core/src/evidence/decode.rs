@@ -89,6 +89,9 @@ pub enum Pixels {
 pub struct Decoded {
     /// The decoded, possibly DCT-downscaled, pixels.
     pub pixels: Pixels,
+    /// For [`Pixels::Interleaved`]: the picture area in decoded pixels. A scaled decode rounds
+    /// its size up, so the last column and row may be partly padding (planes carry their own).
+    pub extent: (f64, f64),
     /// Width of the original as stored (before EXIF orientation).
     pub source_width: u32,
     /// Height of the original as stored.
@@ -208,32 +211,31 @@ fn decode_jpeg(
             oh,
         )?)
     };
+    let exact = |v: u32| (f64::from(v) * f64::from(idct) / 8.0).min(f64::from(v));
     Ok(Decoded {
         pixels,
+        extent: (exact(w).min(f64::from(ow)), exact(h).min(f64::from(oh))),
         source_width: w,
         source_height: h,
     })
 }
 
-/// Checks what the decoder returned: 1 or 3 planes, the first (luma) at the decoded size, the
-/// others no larger.
+/// Checks what the decoder returned: 1 or 3 planes, none larger than the decoded frame (luma is
+/// usually the full-resolution one, but any component may be), each covering a real area.
 fn check_planes(planes: &[Plane], ow: u32, oh: u32) -> Result<(), EvidenceError> {
     let bad = |what: &str| Err(EvidenceError::damaged(format!("JPEG: {what}")));
-    let Some(y) = planes.first() else {
-        return bad("no component planes");
-    };
     if planes.len() != 1 && planes.len() != 3 {
         return bad("unexpected number of components");
     }
-    if (y.width, y.height) != (ow as usize, oh as usize) {
-        return bad("luma plane size differs from the frame");
-    }
     for p in planes {
-        if p.width == 0 || p.height == 0 || p.width > y.width || p.height > y.height {
-            return bad("component plane larger than luma");
+        if p.width == 0 || p.height == 0 || p.width > ow as usize || p.height > oh as usize {
+            return bad("component plane larger than the frame");
         }
         if p.data.len() != p.width * p.height {
             return bad("short component plane");
+        }
+        if !(p.extent_width > 0.0 && p.extent_height > 0.0) {
+            return bad("component plane covers no area");
         }
     }
     Ok(())
@@ -347,6 +349,7 @@ fn decode_png(bytes: &[u8], max_pixels: u64) -> Result<Decoded, EvidenceError> {
             space: ColorSpace::Rgb,
             data,
         }),
+        extent: (f64::from(w), f64::from(h)),
         source_width: w,
         source_height: h,
     })

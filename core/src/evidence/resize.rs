@@ -34,9 +34,32 @@ pub fn fit(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
 }
 
 /// Brings decoded pixels to exactly `(width, height)` with Lanczos3.
+/// Only the picture area is mapped onto the target: a scaled decode rounds sizes up, and the
+/// padding in the last column and row must not squeeze the picture (nor shift chroma against
+/// luma).
 pub fn resize_decoded(decoded: Decoded, width: u32, height: u32) -> Result<Picture, EvidenceError> {
     match decoded.pixels {
-        Pixels::Interleaved(picture) => resize(picture, width, height),
+        Pixels::Interleaved(picture) => {
+            let (ew, eh) = decoded.extent;
+            let whole = ew >= f64::from(picture.width) && eh >= f64::from(picture.height);
+            if whole && picture.width == width && picture.height == height {
+                return Ok(picture);
+            }
+            resize_u8(
+                &picture.data,
+                (picture.width, picture.height),
+                (ew, eh),
+                PixelType::U8x3,
+                (width, height),
+                FilterType::Lanczos3,
+            )
+            .map(|data| Picture {
+                width,
+                height,
+                space: picture.space,
+                data,
+            })
+        }
         Pixels::YCbCrPlanes(planes) => resize_planes(planes, width, height),
     }
 }
@@ -92,7 +115,7 @@ fn resize_planes(
     })
 }
 
-/// One plane to `(width, height)` (returned as is when the size already matches).
+/// One plane's picture area to `(width, height)` (returned as is when it already matches).
 fn resize_plane(
     plane: Plane,
     width: u32,
@@ -103,10 +126,42 @@ fn resize_plane(
         u32::try_from(plane.width).map_err(|e| resize_err(&e))?,
         u32::try_from(plane.height).map_err(|e| resize_err(&e))?,
     );
-    if (w, h) == (width, height) {
+    let whole = plane.extent_width >= f64::from(w) && plane.extent_height >= f64::from(h);
+    if whole && (w, h) == (width, height) {
         return Ok(plane.data);
     }
-    resize_gray(&plane.data, w, h, width, height, filter)
+    resize_u8(
+        &plane.data,
+        (w, h),
+        (plane.extent_width, plane.extent_height),
+        PixelType::U8,
+        (width, height),
+        filter,
+    )
+}
+
+/// Resizes the top-left `extent` (fractional) of an 8-bit buffer of `size` to `target`.
+fn resize_u8(
+    data: &[u8],
+    size: (u32, u32),
+    extent: (f64, f64),
+    pixel: PixelType,
+    target: (u32, u32),
+    filter: FilterType,
+) -> Result<Vec<u8>, EvidenceError> {
+    let view = ImageRef::new(size.0, size.1, data, pixel).map_err(|e| resize_err(&e))?;
+    let mut dst = Image::new(target.0, target.1, pixel);
+    let (ew, eh) = (
+        extent.0.clamp(1.0, f64::from(size.0)),
+        extent.1.clamp(1.0, f64::from(size.1)),
+    );
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(filter))
+        .crop(0.0, 0.0, ew, eh);
+    Resizer::new()
+        .resize(&view, &mut dst, &options)
+        .map_err(|e| resize_err(&e))?;
+    Ok(dst.into_vec())
 }
 
 /// Resizes `src` to exactly `(width, height)` with Lanczos3; returns `src` unchanged when the

@@ -137,12 +137,18 @@ pub struct Decoder<R> {
 }
 
 /// hoctap patch: one decoded component (e.g. Y, Cb or Cr) at its own resolution, rows packed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plane {
     /// Width in samples.
     pub width: usize,
     /// Height in rows.
     pub height: usize,
+    /// The picture area this plane covers, in its own samples: `width` and `height` are this
+    /// rounded up, so the last column and row may be partly padding. Resamplers should map
+    /// exactly `extent_width × extent_height` onto the target, so all planes line up.
+    pub extent_width: f64,
+    /// See `extent_width`.
+    pub extent_height: f64,
     /// `width * height` samples, row after row.
     pub data: Vec<u8>,
 }
@@ -740,7 +746,7 @@ impl<R: Read> Decoder<R> {
         }
 
         if self.planes_requested && frame.coding_process != CodingProcess::Lossless {
-            self.planes_out = Some(pack_planes(&frame.components, planes)?);
+            self.planes_out = Some(pack_planes(frame.image_size, &frame.components, planes)?);
             return Ok(Vec::new());
         }
 
@@ -993,7 +999,7 @@ impl<R: Read> Decoder<R> {
                 if self.restart_interval > 0 {
                     if mcus_left_until_restart == 0 {
                         if self.strict {
-                            huffman.check_segment_end(&mut self.reader, 0)?;
+                            huffman.check_segment_end(&mut self.reader, false)?;
                         }
                         match huffman.take_marker(&mut self.reader)? {
                             Some(Marker::RST(n)) => {
@@ -1139,7 +1145,7 @@ impl<R: Read> Decoder<R> {
         }
 
         if self.strict {
-            huffman.check_segment_end(&mut self.reader, STRICT_SCAN_END_SLACK)?;
+            huffman.check_segment_end(&mut self.reader, true)?;
         }
         let mut marker = huffman.take_marker(&mut self.reader)?;
         while let Some(Marker::RST(_)) = marker {
@@ -1406,16 +1412,17 @@ fn refine_non_zeroes<R: Read>(
     Ok(last)
 }
 
-/// hoctap patch: whole bytes tolerated between the end of a scan's data and the next marker
-/// in strict mode (seen from real encoders before EOI; a desynchronised decode is usually off by
-/// far more).
-const STRICT_SCAN_END_SLACK: u8 = 3;
-
 /// hoctap patch: drops the block padding from each component's plane (in place).
-fn pack_planes(components: &[Component], data: Vec<Vec<u8>>) -> Result<Vec<Plane>> {
+fn pack_planes(
+    image_size: Dimensions,
+    components: &[Component],
+    data: Vec<Vec<u8>>,
+) -> Result<Vec<Plane>> {
     if data.len() != components.len() {
         return Err(Error::Format("not all components have data".to_owned()));
     }
+    let h_max = components.iter().map(|c| c.horizontal_sampling_factor).max().unwrap_or(1).max(1);
+    let v_max = components.iter().map(|c| c.vertical_sampling_factor).max().unwrap_or(1).max(1);
     components
         .iter()
         .zip(data)
@@ -1437,7 +1444,19 @@ fn pack_planes(components: &[Component], data: Vec<Vec<u8>>) -> Result<Vec<Plane
             }
             decoded.truncate(width * height);
             decoded.shrink_to_fit();
-            Ok(Plane { width, height, data: decoded })
+            let extent = |size: u16, factor: u8, max: u8| {
+                f64::from(size) * f64::from(factor) * component.dct_scale as f64
+                    / (f64::from(max) * 8.0)
+            };
+            Ok(Plane {
+                width,
+                height,
+                extent_width: extent(image_size.width, component.horizontal_sampling_factor, h_max)
+                    .min(width as f64),
+                extent_height: extent(image_size.height, component.vertical_sampling_factor, v_max)
+                    .min(height as f64),
+                data: decoded,
+            })
         })
         .collect()
 }

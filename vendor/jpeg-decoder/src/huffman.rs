@@ -37,22 +37,51 @@ impl HuffmanDecoder {
     /// into the zero fill past the marker ("premature end of data segment"), and fewer than 8
     /// bits (the padding of the last byte) may be left before the marker ("extraneous bytes
     /// before marker"). A flipped bit in Huffman-coded data usually trips one of them.
-    /// `tolerated_bytes` whole bytes of slack are accepted on top of the padding: some encoders
-    /// leave a byte or two before EOI, which libjpeg warns about and decodes.
-    pub fn check_segment_end<R: Read>(&mut self, reader: &mut R, tolerated_bytes: u8) -> Result<()> {
+    /// With `lenient_tail` (the end of a scan), up to `END_SLACK_BYTES` bytes of anything, or any
+    /// number of zero bytes, are accepted after the padding: some encoders leave a byte or two
+    /// or pad their output with zeros before EOI, which libjpeg warns about and decodes. Data
+    /// left by a desynchronised decode is Huffman-coded, not a run of zeros.
+    pub fn check_segment_end<R: Read>(&mut self, reader: &mut R, lenient_tail: bool) -> Result<()> {
+        const END_SLACK_BYTES: u32 = 3;
         self.read_bits(reader)?;
         if self.overran {
             return Err(Error::Format(
                 "corrupt JPEG data: premature end of entropy-coded segment".to_owned(),
             ));
         }
-        let unread = self.num_bits - self.fill_bits;
-        if self.marker.is_none() || u32::from(unread) >= 8 * (1 + u32::from(tolerated_bytes)) {
-            return Err(Error::Format(
+        let extraneous = || {
+            Err(Error::Format(
                 "corrupt JPEG data: extraneous bytes before marker".to_owned(),
-            ));
+            ))
+        };
+        let unread = self.num_bits - self.fill_bits;
+        if self.marker.is_some() && unread < 8 {
+            return Ok(());
         }
-        Ok(())
+        if !lenient_tail {
+            return extraneous();
+        }
+        if self.marker.is_some() && u32::from(unread) < 8 * (1 + END_SLACK_BYTES) {
+            return Ok(());
+        }
+        // Skip the rest of the current byte (the padding), then only zero bytes may follow.
+        self.consume_bits(unread % 8);
+        loop {
+            let mut real = self.num_bits - self.fill_bits;
+            while real > 0 {
+                // At most 32 bits at a time: shifts stay below the word size.
+                let n = real.min(32);
+                if self.bits >> (64 - u32::from(n)) != 0 {
+                    return extraneous();
+                }
+                self.consume_bits(n);
+                real -= n;
+            }
+            if self.marker.is_some() {
+                return Ok(());
+            }
+            self.read_bits(reader)?;
+        }
     }
 
     // Section F.2.2.3
