@@ -40,25 +40,14 @@ pub fn fit(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
 pub fn resize_decoded(decoded: Decoded, width: u32, height: u32) -> Result<Picture, EvidenceError> {
     match decoded.pixels {
         Pixels::Interleaved(picture) => {
-            let (ew, eh) = decoded.extent;
-            let whole = ew >= f64::from(picture.width) && eh >= f64::from(picture.height);
-            if whole && picture.width == width && picture.height == height {
+            if untouched(
+                (picture.width, picture.height),
+                decoded.extent,
+                (width, height),
+            ) {
                 return Ok(picture);
             }
-            resize_u8(
-                &picture.data,
-                (picture.width, picture.height),
-                (ew, eh),
-                PixelType::U8x3,
-                (width, height),
-                FilterType::Lanczos3,
-            )
-            .map(|data| Picture {
-                width,
-                height,
-                space: picture.space,
-                data,
-            })
+            resize_area(&picture, decoded.extent, width, height)
         }
         Pixels::YCbCrPlanes(planes) => resize_planes(planes, width, height),
     }
@@ -126,14 +115,14 @@ fn resize_plane(
         u32::try_from(plane.width).map_err(|e| resize_err(&e))?,
         u32::try_from(plane.height).map_err(|e| resize_err(&e))?,
     );
-    let whole = plane.extent_width >= f64::from(w) && plane.extent_height >= f64::from(h);
-    if whole && (w, h) == (width, height) {
+    let extent = (plane.extent_width, plane.extent_height);
+    if untouched((w, h), extent, (width, height)) {
         return Ok(plane.data);
     }
     resize_u8(
         &plane.data,
         (w, h),
-        (plane.extent_width, plane.extent_height),
+        extent,
         PixelType::U8,
         (width, height),
         filter,
@@ -164,33 +153,42 @@ fn resize_u8(
     Ok(dst.into_vec())
 }
 
-/// Resizes `src` to exactly `(width, height)` with Lanczos3; returns `src` unchanged when the
-/// size already matches.
-pub fn resize(src: Picture, width: u32, height: u32) -> Result<Picture, EvidenceError> {
-    if src.width == width && src.height == height {
-        return Ok(src);
-    }
-    resize_ref(&src, width, height)
+/// True when a buffer of `size` whose picture area is `extent` already is the `target`.
+fn untouched(size: (u32, u32), extent: (f64, f64), target: (u32, u32)) -> bool {
+    size == target && extent.0 >= f64::from(size.0) && extent.1 >= f64::from(size.1)
 }
 
-/// Like [`resize`] but borrows the source (cloned only when the size already matches).
-pub fn resize_ref(src: &Picture, width: u32, height: u32) -> Result<Picture, EvidenceError> {
-    if src.width == width && src.height == height {
-        return Ok(src.clone());
-    }
-    let view = ImageRef::new(src.width, src.height, &src.data, PixelType::U8x3)
-        .map_err(|e| resize_err(&e))?;
-    let mut dst = Image::new(width, height, PixelType::U8x3);
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    Resizer::new()
-        .resize(&view, &mut dst, &options)
-        .map_err(|e| resize_err(&e))?;
+/// Resizes the picture area `extent` of `src` to `(width, height)` with Lanczos3.
+fn resize_area(
+    src: &Picture,
+    extent: (f64, f64),
+    width: u32,
+    height: u32,
+) -> Result<Picture, EvidenceError> {
+    let data = resize_u8(
+        &src.data,
+        (src.width, src.height),
+        extent,
+        PixelType::U8x3,
+        (width, height),
+        FilterType::Lanczos3,
+    )?;
     Ok(Picture {
         width,
         height,
         space: src.space,
-        data: dst.into_vec(),
+        data,
     })
+}
+
+/// Resizes the whole of `src` to exactly `(width, height)` with Lanczos3 (cloned when the size
+/// already matches).
+pub fn resize_ref(src: &Picture, width: u32, height: u32) -> Result<Picture, EvidenceError> {
+    let extent = (f64::from(src.width), f64::from(src.height));
+    if untouched((src.width, src.height), extent, (width, height)) {
+        return Ok(src.clone());
+    }
+    resize_area(src, extent, width, height)
 }
 
 /// Resizes a single-channel buffer to `(width, height)` with `filter`.
@@ -202,13 +200,15 @@ pub fn resize_gray(
     height: u32,
     filter: FilterType,
 ) -> Result<Vec<u8>, EvidenceError> {
-    let view = ImageRef::new(src_w, src_h, data, PixelType::U8).map_err(|e| resize_err(&e))?;
-    let mut dst = Image::new(width, height, PixelType::U8);
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
-    Resizer::new()
-        .resize(&view, &mut dst, &options)
-        .map_err(|e| resize_err(&e))?;
-    Ok(dst.into_vec())
+    let extent = (f64::from(src_w), f64::from(src_h));
+    resize_u8(
+        data,
+        (src_w, src_h),
+        extent,
+        PixelType::U8,
+        (width, height),
+        filter,
+    )
 }
 
 #[cfg(test)]
