@@ -333,20 +333,7 @@ impl HoctapApp {
             .into_iter()
             .map(|r| {
                 let st = statuses.get(&r.id).cloned().unwrap_or_default();
-                let status = st.status();
-                HouseholdRow {
-                    id: r.id,
-                    head: r.head,
-                    address: r.address,
-                    phone: r.phone,
-                    hamlet_id: r.hamlet_id,
-                    hamlet: r.hamlet,
-                    status,
-                    status_label: status.label().to_string(),
-                    assessment_id: st.assessment_id,
-                    total: st.total,
-                    comment: st.comment,
-                }
+                view::household_row(r, st)
             })
             .collect())
     }
@@ -409,20 +396,8 @@ impl HoctapApp {
             phone: input.phone,
             ..NewHousehold::default()
         })?;
-        let status = HouseholdStatus::NotRegistered;
-        Ok(HouseholdRow {
-            id: r.id,
-            head: r.head,
-            address: r.address,
-            phone: r.phone,
-            hamlet_id: r.hamlet_id,
-            hamlet: r.hamlet,
-            status,
-            status_label: status.label().to_string(),
-            assessment_id: None,
-            total: None,
-            comment: None,
-        })
+        // Just added: no registration or assessment yet (not registered).
+        Ok(view::household_row(r, view::YearStatus::default()))
     }
 
     /// Add a member to a household (ages in the member view are for the current year).

@@ -297,6 +297,27 @@ pub fn member_view(m: &Member, year: i32) -> MemberView {
     }
 }
 
+/// A household list row: the stored household and where it stands for the year.
+pub fn household_row(
+    r: hoctap_core::store::households::HouseholdRow,
+    st: YearStatus,
+) -> HouseholdRow {
+    let status = st.status();
+    HouseholdRow {
+        id: r.id,
+        head: r.head,
+        address: r.address,
+        phone: r.phone,
+        hamlet_id: r.hamlet_id,
+        hamlet: r.hamlet,
+        status,
+        status_label: status.label().to_string(),
+        assessment_id: st.assessment_id,
+        total: st.total,
+        comment: st.comment,
+    }
+}
+
 /// Where one household stands for a year.
 #[derive(Debug, Clone, Default)]
 pub struct YearStatus {
