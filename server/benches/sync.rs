@@ -20,6 +20,9 @@
 //! for ingest, default 5,000), `HOCTAP_BENCH_BATCH` (default 100), `HOCTAP_BENCH_CLIENTS`
 //! (default 4), `HOCTAP_BENCH_NETEM=0` (never try netem).
 
+#[path = "../tests/common/pg.rs"]
+mod pg;
+
 use hoctap_core::criteria::builtin::builtin_set;
 use hoctap_core::engine::{AnswerValue, ItemAnswer};
 use hoctap_core::evidence::{IngestOptions, PhotoSource};
@@ -171,36 +174,10 @@ struct ServerEnv {
     pg: Option<(String, String)>,
 }
 
-fn pg_admin(base: &str, sql: String) -> Result<(), sqlx::Error> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    rt.block_on(async {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(base).await?;
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await?;
-        conn.close().await
-    })
-}
-
-/// A fresh PostgreSQL database next to `base`: (name, URL).
-fn create_pg_database(base: &str) -> (String, String) {
-    let name = format!("hoctap_bench_{}", uuid::Uuid::now_v7().simple());
-    pg_admin(base, format!("CREATE DATABASE {name}")).expect("create bench database");
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .expect("PostgreSQL URL ends with /dbname");
-    (name.clone(), format!("{prefix}/{name}"))
-}
-
 impl Drop for ServerEnv {
     fn drop(&mut self) {
         if let Some((name, base)) = &self.pg {
-            let _ = pg_admin(base, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            pg::drop_pg_database(base, name);
         }
     }
 }
@@ -211,7 +188,7 @@ impl ServerEnv {
         let (database, pg) = match pg_base {
             None => (None, None),
             Some(base) => {
-                let (name, url) = create_pg_database(base);
+                let (name, url) = pg::create_pg_database(base, "hoctap_bench");
                 (Some(url), Some((name, base.to_string())))
             }
         };
@@ -498,7 +475,7 @@ fn upload(url: &str, tokens: &[String], entries: &[ManifestEntry], batch: usize)
 /// the same backend (a scratch SQLite file or PostgreSQL database) with sqlx `AnyPool`.
 fn bare_insert(entries: &[ManifestEntry], batch: usize, pg_base: Option<&str>) -> Duration {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pg = pg_base.map(create_pg_database);
+    let pg = pg_base.map(|base| pg::create_pg_database(base, "hoctap_bench"));
     let url = match &pg {
         Some((_, url)) => url.clone(),
         None => format!("sqlite://{}?mode=rwc", dir.path().join("bare.db").display()),
@@ -543,7 +520,7 @@ fn bare_insert(entries: &[ManifestEntry], batch: usize, pg_base: Option<&str>) -
         elapsed
     });
     if let (Some((name, _)), Some(base)) = (&pg, pg_base) {
-        let _ = pg_admin(base, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        pg::drop_pg_database(base, name);
     }
     elapsed
 }

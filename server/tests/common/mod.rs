@@ -3,6 +3,7 @@
 //! malformed requests can be sent as they are) and fixtures built with the core.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod proxy;
 
 use hoctap_core::criteria::builtin;
@@ -60,41 +61,10 @@ pub struct Env {
     pg_name: Option<String>,
 }
 
-/// Run one statement on the database of `HOCTAP_TEST_PG_URL`.
-fn pg_admin(base: &str, sql: String) -> Result<(), sqlx::Error> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(base).await?;
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await?;
-        conn.close().await
-    })
-}
-
-/// A fresh database for one test: (its name, its URL).
-fn create_pg_database(base: &str) -> (String, String) {
-    let name = format!("hoctap_t_{}", uuid::Uuid::now_v7().simple());
-    pg_admin(base, format!("CREATE DATABASE {name}")).expect("create test database");
-    match base.rsplit_once('/') {
-        Some((prefix, _)) => (name.clone(), format!("{prefix}/{name}")),
-        None => panic!("bad HOCTAP_TEST_PG_URL"),
-    }
-}
-
 impl Drop for Env {
     fn drop(&mut self) {
         if let (Some(name), Ok(base)) = (&self.pg_name, std::env::var("HOCTAP_TEST_PG_URL")) {
-            // FORCE (PostgreSQL 13+) ends a server still connected.
-            let _ = pg_admin(
-                &base,
-                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
+            pg::drop_pg_database(&base, name);
         }
     }
 }
@@ -106,7 +76,7 @@ impl Env {
             Backend::Sqlite => (None, None),
             Backend::Postgres => {
                 let base = std::env::var("HOCTAP_TEST_PG_URL").expect("HOCTAP_TEST_PG_URL");
-                let (name, url) = create_pg_database(&base);
+                let (name, url) = pg::create_pg_database(&base, "hoctap_t");
                 (Some(name), Some(url))
             }
         };
