@@ -9,40 +9,35 @@ use crate::error::{HoctapError, Result};
 use crate::sync::{CancelToken, ForeignProgress, SyncProgress, UploadSession};
 use crate::types::*;
 use crate::view;
-use hoctap_core::clock;
-use hoctap_core::criteria::builtin;
-use hoctap_core::engine::{AnswerValue, ItemAnswer};
-use hoctap_core::evidence::{IngestOptions, PhotoSource};
-use hoctap_core::model::{Model, Points};
-use hoctap_core::store::assessments::Subject;
-use hoctap_core::store::households::{HouseholdQuery, NewHousehold, NewMember};
-use hoctap_core::store::Store;
-use hoctap_core::sync::enroll as core_enroll;
-use hoctap_core::sync::{
-    run_sync, state, HttpResponse, Outcome, ReqwestTransport, RetryPolicy, SyncMachine, SyncOptions,
+use hoctap_device::Device;
+use hoctap_domain::assessment::AnswerChange;
+use hoctap_domain::model::{Model, Points, Subject, SubjectKind as CoreKind};
+use hoctap_domain::state::SubjectStatus;
+use hoctap_domain::targets::percent_text;
+use hoctap_domain::time::Clock;
+use hoctap_domain::url::server_base;
+use hoctap_evidence::{IngestOptions, PhotoSource};
+use hoctap_store::households::{HouseholdQuery, NewHousehold, NewMember};
+use hoctap_store::outbox::Enrollment;
+use hoctap_store::{StoreError, SystemClock};
+use hoctap_sync::enroll as core_enroll;
+use hoctap_sync::{
+    HttpResponse, JobKind, Outcome, ReqwestTransport, RetryPolicy, StoreOutbox, SyncError,
+    SyncOptions,
 };
-use std::collections::BTreeMap;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// Device setting holding the summary targets (JSON object: model code → percent or null).
-const TARGETS_KEY: &str = "app.targets";
-
 /// Folder (inside the data directory) of request bodies handed out by `next_upload_job`.
 const UPLOAD_DIR: &str = "upload-jobs";
 
-/// Decision 387/QĐ-TTg targets for 2025: 70% of families, 65% of clans, 65% of hamlet
-/// communities, 80% of units. Per-deployment settings: see [`HoctapApp::set_target`].
+/// Decision 387/QĐ-TTg targets for 2025 (the domain's defaults; per deployment: see
+/// [`HoctapApp::set_target`]).
 pub fn default_target(model: Model) -> Option<f64> {
-    match model {
-        Model::GiaDinh => Some(70.0),
-        Model::DongHo => Some(65.0),
-        Model::CongDong => Some(65.0),
-        Model::DonVi => Some(80.0),
-        Model::CongDan => None,
-    }
+    hoctap_domain::targets::default_target(model)
 }
 
 /// Clears the "sync running" flag when a sync ends, however it ends.
@@ -58,26 +53,21 @@ fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn percent_text(p: f64) -> String {
-    let s = format!("{p:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-}
-
 /// The app: one per data directory, shared by every screen and worker.
 #[derive(uniffi::Object)]
 pub struct HoctapApp {
     data_dir: PathBuf,
     options: AppOptions,
-    store: Mutex<Store>,
+    device: Mutex<Device>,
     upload: Mutex<Option<UploadSession>>,
     syncing: AtomicBool,
 }
 
 impl HoctapApp {
-    fn lock(&self) -> MutexGuard<'_, Store> {
+    fn lock(&self) -> MutexGuard<'_, Device> {
         // A panic while holding the lock cannot leave a half-done change: every change is one
         // SQLite transaction, rolled back when dropped. So a poisoned lock is safe to reuse.
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+        self.device.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock_upload(&self) -> MutexGuard<'_, Option<UploadSession>> {
@@ -86,8 +76,8 @@ impl HoctapApp {
 
     /// A second connection to the same database, for long work (network, photo processing) that
     /// must not hold up the screens' calls. SQLite in WAL mode serialises the writes.
-    fn side_store(&self) -> Result<Store> {
-        Ok(Store::open_dir(&self.data_dir)?)
+    fn side_device(&self) -> Result<Device> {
+        Ok(Device::open(&self.data_dir)?)
     }
 
     fn ingest_options(&self) -> IngestOptions {
@@ -117,47 +107,23 @@ impl HoctapApp {
     }
 
     fn enroll_with(&self, server: &str, code: &str) -> Result<EnrollmentInfo> {
-        let server = server.trim();
-        if !(server.starts_with("http://") || server.starts_with("https://")) {
-            return Err(HoctapError::invalid(format!(
-                "Địa chỉ máy chủ không hợp lệ: \"{server}\""
-            )));
-        }
-        let transport = ReqwestTransport::new(server).map_err(|e| HoctapError::Network {
+        let server = server_base(server).map_err(SyncError::from)?;
+        let transport = ReqwestTransport::new(&server).map_err(|e| HoctapError::Network {
             message: format!("Không kết nối được máy chủ: {e}"),
         })?;
-        let side = self.side_store()?;
-        let e = core_enroll::enroll(
-            &side,
-            &transport,
-            server,
-            code,
-            self.options.device_name.clone(),
-        )?;
+        let side = self.side_device()?;
+        let e = side.enroll(&transport, &server, code, self.options.device_name.clone())?;
         Ok(enrollment_info(&e))
-    }
-
-    fn targets_map(store: &Store) -> Result<BTreeMap<String, Option<f64>>> {
-        let mut map: BTreeMap<String, Option<f64>> = Model::ALL
-            .iter()
-            .map(|m| (m.code().to_string(), default_target(*m)))
-            .collect();
-        if let Some(json) = store.setting(TARGETS_KEY)? {
-            if let Ok(saved) = serde_json::from_str::<BTreeMap<String, Option<f64>>>(&json) {
-                map.extend(saved);
-            }
-        }
-        Ok(map)
     }
 
     fn upload_job_record(session: &UploadSession) -> Option<UploadJob> {
         let (id, job, path) = session.pending.as_ref()?;
         let kind = match &job.kind {
-            hoctap_core::sync::JobKind::Pull { .. } => "pull",
-            hoctap_core::sync::JobKind::BlobProbe { .. } => "blob_probe",
-            hoctap_core::sync::JobKind::BlobChunk { .. } => "blob_chunk",
-            hoctap_core::sync::JobKind::Batch { .. } => "batch",
-            hoctap_core::sync::JobKind::Heartbeat => "heartbeat",
+            JobKind::Pull { .. } => "pull",
+            JobKind::BlobProbe { .. } => "blob_probe",
+            JobKind::BlobChunk { .. } => "blob_chunk",
+            JobKind::Batch { .. } => "batch",
+            JobKind::Heartbeat => "heartbeat",
         };
         Some(UploadJob {
             job_id: id.clone(),
@@ -181,7 +147,7 @@ impl HoctapApp {
     fn take_pending(
         session: &mut UploadSession,
         job_id: &str,
-    ) -> Result<(hoctap_core::sync::Job, Option<PathBuf>)> {
+    ) -> Result<(hoctap_sync::Job, Option<PathBuf>)> {
         match session.pending.take() {
             Some((id, job, path)) if id == job_id => Ok((job, path)),
             other => {
@@ -194,7 +160,7 @@ impl HoctapApp {
     }
 }
 
-fn enrollment_info(e: &state::Enrollment) -> EnrollmentInfo {
+fn enrollment_info(e: &Enrollment) -> EnrollmentInfo {
     EnrollmentInfo {
         server: e.server.clone(),
         device_id: e.device_id.clone(),
@@ -251,11 +217,11 @@ impl HoctapApp {
             return Err(HoctapError::invalid("Thư mục dữ liệu không được để trống"));
         }
         let data_dir = PathBuf::from(data_dir);
-        let store = Store::open_dir(&data_dir)?;
+        let device = Device::open(&data_dir)?;
         Ok(Arc::new(HoctapApp {
             data_dir,
             options,
-            store: Mutex::new(store),
+            device: Mutex::new(device),
             upload: Mutex::new(None),
             syncing: AtomicBool::new(false),
         }))
@@ -285,29 +251,25 @@ impl HoctapApp {
 
     /// The enrollment, or `None` before enrolling.
     pub fn enrollment(&self) -> Result<Option<EnrollmentInfo>> {
-        let store = self.lock();
-        Ok(state::enrollment(&store)?.as_ref().map(enrollment_info))
+        let dev = self.lock();
+        Ok(dev.store().enrollment()?.as_ref().map(enrollment_info))
     }
 
     // ---- hamlets and households -------------------------------------------------------------
 
     /// Hamlets on the device, in Vietnamese order, with their number of households.
     pub fn hamlets(&self) -> Result<Vec<HamletView>> {
-        let store = self.lock();
+        let dev = self.lock();
+        let store = dev.store();
         let mut out = Vec::new();
         for h in store.hamlets()? {
             let n = store.count_households(Some(&h.id))?;
             out.push(HamletView {
-                kind_label: if h.kind == "to_dan_pho" {
-                    "Tổ dân phố"
-                } else {
-                    "Thôn"
-                }
-                .to_string(),
+                kind_label: h.kind.label().to_string(),
                 households: count(n),
                 id: h.id,
                 name: h.name,
-                kind: h.kind,
+                kind: h.kind.code().to_string(),
             });
         }
         Ok(out)
@@ -322,13 +284,14 @@ impl HoctapApp {
         search: Option<String>,
         year: i32,
     ) -> Result<Vec<HouseholdRow>> {
-        let store = self.lock();
+        let dev = self.lock();
+        let store = dev.store();
         let rows = store.list_households(&HouseholdQuery {
             hamlet_id,
             search,
             ..HouseholdQuery::default()
         })?;
-        let statuses = view::household_statuses(&store, year)?;
+        let statuses = store.statuses(Model::GiaDinh, year)?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -341,21 +304,17 @@ impl HoctapApp {
     /// A household with its members (ages in `year`), its status for `year` and every
     /// assessment of the household and of its members.
     pub fn household(&self, id: String, year: i32) -> Result<HouseholdDetail> {
-        let store = self.lock();
+        let dev = self.lock();
+        let store = dev.store();
         let d = store.household_detail(&id)?;
-        let st = view::household_statuses(&store, year)?
+        let st = store
+            .statuses(Model::GiaDinh, year)?
             .remove(&id)
             .unwrap_or_default();
-        let status = st.status();
-        let mut infos = store.assessments_of(&Subject {
-            kind: hoctap_core::store::assessments::SubjectKind::Household,
-            id: id.clone(),
-        })?;
+        let status: SubjectStatus = st.status();
+        let mut infos = store.assessments_of(&Subject::new(CoreKind::Household, id.clone()))?;
         for m in &d.members {
-            infos.extend(store.assessments_of(&Subject {
-                kind: hoctap_core::store::assessments::SubjectKind::Member,
-                id: m.id.clone(),
-            })?);
+            infos.extend(store.assessments_of(&Subject::new(CoreKind::Member, m.id.clone()))?);
         }
         infos.sort_by(|a, b| {
             b.year
@@ -365,7 +324,7 @@ impl HoctapApp {
         });
         let assessments = infos
             .iter()
-            .map(|i| view::assessment_line(&store, i))
+            .map(|i| view::assessment_line(store, i))
             .collect::<Result<Vec<_>>>()?;
         Ok(HouseholdDetail {
             id: d.household.id,
@@ -375,7 +334,7 @@ impl HoctapApp {
             hamlet_id: d.household.hamlet_id,
             hamlet: d.household.hamlet,
             roster_code: d.roster_code,
-            status,
+            status: status.into(),
             status_label: status.label().to_string(),
             members: d
                 .members
@@ -388,8 +347,8 @@ impl HoctapApp {
 
     /// Add a household to a hamlet (a family the roster missed).
     pub fn add_household(&self, input: NewHouseholdInput) -> Result<HouseholdRow> {
-        let mut store = self.lock();
-        let r = store.add_household(&NewHousehold {
+        let dev = self.lock();
+        let r = dev.store().add_household(&NewHousehold {
             hamlet_id: input.hamlet_id,
             head: input.head,
             address: input.address,
@@ -397,13 +356,13 @@ impl HoctapApp {
             ..NewHousehold::default()
         })?;
         // Just added: no registration or assessment yet (not registered).
-        Ok(view::household_row(r, view::YearStatus::default()))
+        Ok(view::household_row(r, Default::default()))
     }
 
     /// Add a member to a household (ages in the member view are for the current year).
     pub fn add_member(&self, household_id: String, input: NewMemberInput) -> Result<MemberView> {
-        let mut store = self.lock();
-        let m = store.add_member(
+        let dev = self.lock();
+        let m = dev.store().add_member(
             &household_id,
             &NewMember {
                 name: input.name,
@@ -417,13 +376,14 @@ impl HoctapApp {
                 unable_to_learn: input.unable_to_learn,
             },
         )?;
-        Ok(view::member_view(&m, clock::current_year()))
+        Ok(view::member_view(&m, SystemClock.current_year()))
     }
 
     /// Register a subject for a model and year (đăng ký). Idempotent.
     pub fn register(&self, subject: SubjectRef, model: LearningModel, year: i32) -> Result<()> {
-        let store = self.lock();
-        store.register(&self::subject(&subject), model.into(), year)?;
+        let dev = self.lock();
+        dev.store()
+            .register(&self::subject(&subject), model.into(), year)?;
         Ok(())
     }
 
@@ -432,21 +392,12 @@ impl HoctapApp {
     /// Criteria sets available on the device (built in, pulled or installed), optionally for
     /// one model; the newest version of each.
     pub fn criteria_sets(&self, model: Option<LearningModel>) -> Result<Vec<CriteriaSetInfo>> {
-        let store = self.lock();
-        let mut ids: Vec<String> = builtin::builtin_sets().into_iter().map(|s| s.id).collect();
-        for id in view::installed_set_ids(&store)? {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        let mut out = Vec::new();
-        for id in ids {
-            let set = store.criteria_set(&id)?;
-            if model.is_none_or(|m| Model::from(m) == set.model) {
-                out.push(view::set_info(&set));
-            }
-        }
-        Ok(out)
+        let dev = self.lock();
+        Ok(view::sets(dev.store())?
+            .iter()
+            .filter(|set| model.is_none_or(|m| Model::from(m) == set.model))
+            .map(|set| view::set_info(set))
+            .collect())
     }
 
     /// Start (or resume) the assessment of `subject` against a criteria set for `year`:
@@ -457,16 +408,18 @@ impl HoctapApp {
         criteria_id: String,
         year: i32,
     ) -> Result<AssessmentView> {
-        let mut store = self.lock();
-        let set = store.criteria_set(&criteria_id)?;
-        let info = store.start_assessment(&self::subject(&subject), &set, year)?;
-        view::assessment_view(&store, &info.id)
+        let dev = self.lock();
+        let set = dev.store().criteria_set(&criteria_id)?;
+        let info = dev
+            .store()
+            .start_assessment(&self::subject(&subject), &set, year)?;
+        view::assessment_view(&dev, &info.id)
     }
 
     /// The view model of an assessment (draft or finalized).
     pub fn assessment(&self, assessment_id: String) -> Result<AssessmentView> {
-        let store = self.lock();
-        view::assessment_view(&store, &assessment_id)
+        let dev = self.lock();
+        view::assessment_view(&dev, &assessment_id)
     }
 
     /// Save one answer (autosaved at once) and return the refreshed view model with the live
@@ -477,34 +430,19 @@ impl HoctapApp {
         indicator_id: String,
         answer: AnswerInput,
     ) -> Result<AssessmentView> {
-        let mut store = self.lock();
-        let info = store.assessment(&assessment_id)?;
-        let set = store.criteria_for(&info)?;
-        let mut item = store
-            .answers_of(&info, &set)?
-            .items
-            .remove(&indicator_id)
-            .unwrap_or_default();
-        match answer {
-            AnswerInput::Points { points: p } => {
-                item.value = Some(AnswerValue::Points(points(p)?));
-                item.override_reason = None;
-            }
-            AnswerInput::YesNo { yes } => {
-                item.value = Some(AnswerValue::YesNo(yes));
-                item.override_reason = None;
-            }
-            AnswerInput::Override { points: p, reason } => {
-                item.value = Some(AnswerValue::Points(points(p)?));
-                item.override_reason = Some(reason);
-            }
-            AnswerInput::Clear => {
-                item.value = None;
-                item.override_reason = None;
-            }
-        }
-        store.set_answer(&assessment_id, &indicator_id, item)?;
-        view::assessment_view(&store, &assessment_id)
+        let change = match answer {
+            AnswerInput::Points { points: p } => AnswerChange::Points(points(p)?),
+            AnswerInput::YesNo { yes } => AnswerChange::YesNo(yes),
+            AnswerInput::Override { points: p, reason } => AnswerChange::Override {
+                points: points(p)?,
+                reason,
+            },
+            AnswerInput::Clear => AnswerChange::Clear,
+        };
+        let dev = self.lock();
+        dev.store()
+            .change_answer(&assessment_id, &indicator_id, change)?;
+        view::assessment_view(&dev, &assessment_id)
     }
 
     /// Set or clear (`None`) the note of an indicator; returns the refreshed view model.
@@ -514,20 +452,10 @@ impl HoctapApp {
         indicator_id: String,
         note: Option<String>,
     ) -> Result<AssessmentView> {
-        let mut store = self.lock();
-        let info = store.assessment(&assessment_id)?;
-        let set = store.criteria_for(&info)?;
-        let current = store
-            .answers_of(&info, &set)?
-            .items
-            .remove(&indicator_id)
-            .unwrap_or_default();
-        store.set_answer(
-            &assessment_id,
-            &indicator_id,
-            ItemAnswer { note, ..current },
-        )?;
-        view::assessment_view(&store, &assessment_id)
+        let dev = self.lock();
+        dev.store()
+            .change_answer(&assessment_id, &indicator_id, AnswerChange::Note(note))?;
+        view::assessment_view(&dev, &assessment_id)
     }
 
     /// Process a photo file (a camera capture) and attach it to an indicator of a draft; returns
@@ -539,7 +467,7 @@ impl HoctapApp {
         indicator_id: String,
         path: String,
     ) -> Result<AssessmentView> {
-        self.side_store()?.attach_photo(
+        self.side_device()?.attach_photo(
             &assessment_id,
             &indicator_id,
             PhotoSource::Path(Path::new(&path)),
@@ -555,7 +483,7 @@ impl HoctapApp {
         indicator_id: String,
         bytes: Vec<u8>,
     ) -> Result<AssessmentView> {
-        self.side_store()?.attach_photo(
+        self.side_device()?.attach_photo(
             &assessment_id,
             &indicator_id,
             PhotoSource::Bytes(&bytes),
@@ -572,31 +500,32 @@ impl HoctapApp {
         indicator_id: String,
         sha256: String,
     ) -> Result<AssessmentView> {
-        let store = self.lock();
-        store.remove_photo(&assessment_id, &indicator_id, &sha256)?;
-        view::assessment_view(&store, &assessment_id)
+        let dev = self.lock();
+        dev.store()
+            .remove_photo(&assessment_id, &indicator_id, &sha256)?;
+        view::assessment_view(&dev, &assessment_id)
     }
 
     /// Finalize (chốt) a draft: refused with `InvalidInput` while an answer, member fact or
     /// required photo is missing. Queued for the next sync. Idempotent.
     pub fn finalize(&self, assessment_id: String) -> Result<AssessmentView> {
-        let mut store = self.lock();
-        store.finalize(&assessment_id)?;
-        view::assessment_view(&store, &assessment_id)
+        let dev = self.lock();
+        dev.store().finalize(&assessment_id)?;
+        view::assessment_view(&dev, &assessment_id)
     }
 
     /// Start a correction of a finalized assessment (after a reviewer returned it, or a mistake
     /// was found): a new draft revision with the answers and photos copied.
     pub fn correct(&self, assessment_id: String) -> Result<AssessmentView> {
-        let mut store = self.lock();
-        let info = store.correct(&assessment_id)?;
-        view::assessment_view(&store, &info.id)
+        let dev = self.lock();
+        let info = dev.store().correct(&assessment_id)?;
+        view::assessment_view(&dev, &info.id)
     }
 
     /// Delete a draft (finalized assessments are never deleted).
     pub fn discard_draft(&self, assessment_id: String) -> Result<()> {
-        let store = self.lock();
-        store.discard_draft(&assessment_id)?;
+        let dev = self.lock();
+        dev.store().discard_draft(&assessment_id)?;
         Ok(())
     }
 
@@ -604,18 +533,17 @@ impl HoctapApp {
 
     /// Every finalized assessment with its outbox state, newest first, and counts.
     pub fn outbox(&self) -> Result<OutboxView> {
-        let store = self.lock();
-        let c = state::counts(&store)?;
-        let items = state::outbox(&store)?
+        let dev = self.lock();
+        let store = dev.store();
+        let c = store.outbox_counts()?;
+        let items = store
+            .outbox()?
             .into_iter()
             .map(|o| {
-                let st = OutboxState::from_code(&o.state);
-                let model = Model::from_code(&o.model).unwrap_or(Model::GiaDinh);
-                let kind = hoctap_core::store::assessments::SubjectKind::from_code(&o.subject_kind)
-                    .unwrap_or(hoctap_core::store::assessments::SubjectKind::Household);
+                let model = o.model;
                 OutboxItemView {
                     subject: SubjectRef {
-                        kind: kind.into(),
+                        kind: o.subject_kind.into(),
                         id: o.subject_id,
                     },
                     subject_name: o.subject_name,
@@ -623,8 +551,8 @@ impl HoctapApp {
                     model_title: model.title_vi().to_string(),
                     year: o.year,
                     revision: i32::try_from(o.revision).unwrap_or(i32::MAX),
-                    state: st,
-                    state_label: st.label().to_string(),
+                    state: o.state.into(),
+                    state_label: o.state.label().to_string(),
                     detail: o.detail,
                     attempts: i64::from(o.attempts),
                     photos: i64::from(o.photos),
@@ -646,9 +574,10 @@ impl HoctapApp {
 
     /// Sync state for a status bar.
     pub fn sync_status(&self) -> Result<SyncStatus> {
-        let store = self.lock();
-        let e = state::enrollment(&store)?;
-        let c = state::counts(&store)?;
+        let dev = self.lock();
+        let store = dev.store();
+        let e = store.enrollment()?;
+        let c = store.outbox_counts()?;
         let running = self.syncing.load(Ordering::SeqCst) || self.lock_upload().is_some();
         let pending = count(c.pending());
         let label = if e.is_none() {
@@ -665,11 +594,11 @@ impl HoctapApp {
         Ok(SyncStatus {
             enrolled: e.is_some(),
             server: e.map(|e| e.server),
-            last_sync: state::last_sync(&store)?,
+            last_sync: store.last_sync()?,
             pending,
             needs_correction: count(c.needs_correction),
             wedged: count(c.wedged),
-            clock_skew_ms: state::clock_skew_ms(&store)?,
+            clock_skew_ms: store.clock_skew_ms()?,
             running,
             label,
         })
@@ -677,8 +606,8 @@ impl HoctapApp {
 
     /// Put a held-back (wedged) assessment back in the queue. Returns whether it was wedged.
     pub fn retry_wedged(&self, assessment_id: String) -> Result<bool> {
-        let store = self.lock();
-        Ok(state::retry_wedged(&store, &assessment_id)?)
+        let dev = self.lock();
+        Ok(dev.store().retry_wedged(&assessment_id)?)
     }
 
     /// Run one sync to its end: pull the roster, criteria and returned assessments, upload
@@ -706,14 +635,13 @@ impl HoctapApp {
             }
         }
         let _running = Running(&self.syncing);
-        let side = self.side_store()?;
-        let enrollment = state::enrollment(&side)?.ok_or(HoctapError::NotEnrolled)?;
+        let side = self.side_device()?;
+        let enrollment = side.store().enrollment()?.ok_or(HoctapError::NotEnrolled)?;
         let transport =
             ReqwestTransport::new(&enrollment.server).map_err(|e| HoctapError::Network {
                 message: format!("Không kết nối được máy chủ: {e}"),
             })?;
-        let r = run_sync(
-            &side,
+        let r = side.sync(
             &transport,
             self.sync_options(),
             &self.retry_policy(),
@@ -728,7 +656,7 @@ impl HoctapApp {
                 Outcome::Cancelled => SyncOutcome::Cancelled,
                 Outcome::Failed => SyncOutcome::Failed,
             },
-            message: r.message.as_deref().map(crate::error::vietnamese),
+            message: r.message.clone(),
             sent: count(r.report.sent),
             photos_uploaded: count(r.report.photos_uploaded),
             photo_bytes_sent: count(r.report.photo_bytes_sent),
@@ -744,7 +672,7 @@ impl HoctapApp {
     /// same job. Send it, then call `complete_upload_job` with the response, or
     /// `fail_upload_job` when no response came.
     pub fn next_upload_job(&self) -> Result<Option<UploadJob>> {
-        let store = self.lock();
+        let dev = self.lock();
         let mut up = self.lock_upload();
         if self.syncing.load(Ordering::SeqCst) {
             return Err(HoctapError::Conflict {
@@ -753,8 +681,8 @@ impl HoctapApp {
         }
         let dir = self.data_dir.join(UPLOAD_DIR);
         if up.is_none() {
-            let enrollment = state::enrollment(&store)?.ok_or(HoctapError::NotEnrolled)?;
-            let machine = SyncMachine::new(&store, self.sync_options())?;
+            let enrollment = dev.store().enrollment()?.ok_or(HoctapError::NotEnrolled)?;
+            let machine = dev.sync_machine(self.sync_options())?;
             clear_upload_dir(&dir);
             *up = Some(UploadSession {
                 machine,
@@ -768,21 +696,21 @@ impl HoctapApp {
         if session.pending.is_some() {
             return Ok(Self::upload_job_record(session));
         }
-        match session.machine.next_job(&store) {
+        match session.machine.next_job(&mut StoreOutbox(dev.store())) {
             Ok(Some(job)) => {
-                let id = clock::new_id();
+                let id = dev.store().clock().new_id();
                 let path = if job.request.body.is_empty() {
                     None
                 } else {
                     std::fs::create_dir_all(&dir).map_err(|e| {
-                        HoctapError::from(hoctap_core::store::StoreError::Io {
+                        HoctapError::from(StoreError::Io {
                             path: dir.display().to_string(),
                             source: e,
                         })
                     })?;
                     let p = dir.join(format!("{id}.body"));
                     std::fs::write(&p, &job.request.body).map_err(|e| {
-                        HoctapError::from(hoctap_core::store::StoreError::Io {
+                        HoctapError::from(StoreError::Io {
                             path: p.display().to_string(),
                             source: e,
                         })
@@ -818,7 +746,7 @@ impl HoctapApp {
             .ok()
             .filter(|s| (100..=599).contains(s))
             .ok_or_else(|| HoctapError::invalid(format!("Mã HTTP không hợp lệ: {status}")))?;
-        let store = self.lock();
+        let dev = self.lock();
         let mut up = self.lock_upload();
         let Some(session) = up.as_mut() else {
             return Err(HoctapError::not_found(
@@ -835,7 +763,10 @@ impl HoctapApp {
                 .collect(),
             body,
         };
-        match session.machine.complete(&store, &job, resp) {
+        match session
+            .machine
+            .complete(&mut StoreOutbox(dev.store()), &job, resp)
+        {
             Ok(()) => {
                 let r = session.machine.report();
                 Ok(UploadProgress {
@@ -883,17 +814,15 @@ impl HoctapApp {
 
     /// Figures for `year` per model (over the hamlets on this device) against the targets.
     pub fn summary(&self, year: i32) -> Result<SummaryView> {
-        let store = self.lock();
-        let targets = Self::targets_map(&store)?;
+        let dev = self.lock();
+        let store = dev.store();
+        let targets = store.targets()?;
         let rows = store
             .summary(year)?
             .into_iter()
             .map(|s| {
-                let target = targets.get(s.model.code()).copied().flatten();
-                let meets_target = match (s.percentage, target) {
-                    (Some(p), Some(t)) => Some(p >= t),
-                    _ => None,
-                };
+                let target = targets.get(s.model);
+                let meets_target = targets.met(s.model, s.percentage);
                 let mut label = format!("{}/{} đạt", s.passed, s.all);
                 if let Some(p) = s.percentage {
                     label.push_str(&format!(" ({}%)", percent_text(p)));
@@ -920,38 +849,28 @@ impl HoctapApp {
 
     /// The targets in force (defaults: Decision 387/QĐ-TTg for 2025; configurable).
     pub fn targets(&self) -> Result<Vec<ModelTarget>> {
-        let store = self.lock();
-        let map = Self::targets_map(&store)?;
-        Ok(Model::ALL
+        let dev = self.lock();
+        let targets = dev.store().targets()?;
+        Ok(targets
             .iter()
-            .map(|m| ModelTarget {
-                model: (*m).into(),
-                percent: map.get(m.code()).copied().flatten(),
+            .map(|(m, percent)| ModelTarget {
+                model: m.into(),
+                percent,
             })
             .collect())
     }
 
     /// Set a model's target percentage (`None`: no target) for this deployment.
     pub fn set_target(&self, model: LearningModel, percent: Option<f64>) -> Result<()> {
-        if let Some(p) = percent {
-            if !(0.0..=100.0).contains(&p) {
-                return Err(HoctapError::invalid(format!(
-                    "Chỉ tiêu {p}% không hợp lệ (0–100)"
-                )));
-            }
-        }
-        let store = self.lock();
-        let mut map = Self::targets_map(&store)?;
-        map.insert(Model::from(model).code().to_string(), percent);
-        let json = serde_json::to_string(&map)
-            .map_err(|e| HoctapError::internal(format!("targets: {e}")))?;
-        store.set_setting(TARGETS_KEY, &json)?;
-        Ok(())
+        let dev = self.lock();
+        dev.store()
+            .set_target(model.into(), percent)?
+            .map_err(|e| HoctapError::invalid(e.message_vi()))
     }
 }
 
 /// The device's current year (for the year pickers).
 #[uniffi::export]
 pub fn current_year() -> i32 {
-    clock::current_year()
+    SystemClock.current_year()
 }

@@ -1,4 +1,5 @@
-//! `hoctap-ffi`: the UniFFI façade over `hoctap-core` that the Android and iOS shells call.
+//! `hoctap-ffi`: the UniFFI façade over the core (`hoctap-device`, `hoctap-domain`) that the
+//! Android and iOS shells call.
 //!
 //! One object, [`HoctapApp`], opened on the app's data directory and shared by every screen and
 //! worker; records shaped for screens (Vietnamese labels from the core, points as numbers,
@@ -16,7 +17,7 @@ mod types;
 mod view;
 
 pub use app::{current_year, default_target, HoctapApp};
-pub use error::{vietnamese, HoctapError, Result};
+pub use error::{HoctapError, Result};
 pub use sync::{CancelToken, SyncProgress};
 pub use types::*;
 

@@ -2,8 +2,8 @@
 //! cancel handle, and the state of a sans-IO upload-job session (one core `SyncMachine` per run,
 //! with the jobs handed out and not yet answered).
 
-use crate::types::{SyncPhase, SyncProgressEvent};
-use hoctap_core::sync::{CancelHandle, Job, Progress, ProgressSink, SyncMachine};
+use crate::types::SyncProgressEvent;
+use hoctap_sync::{CancelHandle, Job, Progress, ProgressSink, SyncMachine};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -53,7 +53,7 @@ pub(crate) struct ForeignProgress(pub Arc<dyn SyncProgress>);
 impl ProgressSink for ForeignProgress {
     fn progress(&self, event: &Progress) {
         self.0.on_progress(SyncProgressEvent {
-            phase: SyncPhase::from_code(&event.phase),
+            phase: event.phase.into(),
             message: event.message.clone(),
             photos_uploaded: i64::try_from(event.photos_uploaded).unwrap_or(i64::MAX),
             photo_bytes_sent: i64::try_from(event.photo_bytes_sent).unwrap_or(i64::MAX),

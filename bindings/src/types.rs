@@ -2,8 +2,11 @@
 //! Vietnamese and come from the core; points are `f64` in points (8.5), never hundredths; counts
 //! and bytes are `i64` and years `i32`, so that Kotlin and Swift code need no unsigned types.
 
-use hoctap_core::model::{Model, Schooling, Sex};
-use hoctap_core::store::assessments::SubjectKind as CoreSubjectKind;
+use hoctap_domain::engine::Status;
+use hoctap_domain::labels;
+use hoctap_domain::model::{Model, Schooling, Sex, SubjectKind as CoreSubjectKind};
+use hoctap_domain::state::{SubjectStatus, SyncState};
+use hoctap_sync::run::Stage;
 
 /// The five learning-society models (mô hình học tập).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -152,26 +155,6 @@ impl From<MemberSchooling> for Schooling {
     }
 }
 
-/// Vietnamese label of a schooling situation.
-pub fn schooling_label(s: Schooling) -> &'static str {
-    match s {
-        Schooling::Preschool => "Chưa đến tuổi đi học",
-        Schooling::InSchool => "Đang đi học",
-        Schooling::OutOfSchool => "Bỏ học / không đi học",
-        Schooling::Finished => "Đã học xong",
-        Schooling::Never => "Chưa từng đi học",
-    }
-}
-
-/// Vietnamese label of a sex.
-pub fn sex_label(s: Sex) -> &'static str {
-    match s {
-        Sex::Male => "Nam",
-        Sex::Female => "Nữ",
-        Sex::Other => "Khác",
-    }
-}
-
 /// Where a household stands for a year (model Gia đình học tập).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum HouseholdStatus {
@@ -192,17 +175,16 @@ pub enum HouseholdStatus {
     Recognised,
 }
 
-impl HouseholdStatus {
-    /// Vietnamese label for a list row or a badge.
-    pub fn label(self) -> &'static str {
-        match self {
-            HouseholdStatus::NotRegistered => "Chưa đăng ký",
-            HouseholdStatus::Registered => "Đã đăng ký",
-            HouseholdStatus::Draft => "Đang đánh giá",
-            HouseholdStatus::Finalized => "Đã chốt, chưa gửi",
-            HouseholdStatus::Sent => "Đã gửi",
-            HouseholdStatus::NeedsCorrection => "Cần sửa",
-            HouseholdStatus::Recognised => "Đã công nhận",
+impl From<SubjectStatus> for HouseholdStatus {
+    fn from(s: SubjectStatus) -> Self {
+        match s {
+            SubjectStatus::NotRegistered => HouseholdStatus::NotRegistered,
+            SubjectStatus::Registered => HouseholdStatus::Registered,
+            SubjectStatus::Draft => HouseholdStatus::Draft,
+            SubjectStatus::Finalized => HouseholdStatus::Finalized,
+            SubjectStatus::Sent => HouseholdStatus::Sent,
+            SubjectStatus::NeedsCorrection => HouseholdStatus::NeedsCorrection,
+            SubjectStatus::Recognised => HouseholdStatus::Recognised,
         }
     }
 }
@@ -214,6 +196,16 @@ pub enum ResultStatus {
     Failed,
     /// Some answer, member fact or photo is missing (or the set itself is incomplete).
     Incomplete,
+}
+
+impl From<Status> for ResultStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Passed => ResultStatus::Passed,
+            Status::Failed => ResultStatus::Failed,
+            Status::Incomplete => ResultStatus::Incomplete,
+        }
+    }
 }
 
 /// Where an indicator's value comes from.
@@ -271,29 +263,27 @@ pub enum OutboxState {
     Wedged,
 }
 
-impl OutboxState {
-    pub(crate) fn from_code(code: &str) -> OutboxState {
-        match code {
-            "local" => OutboxState::Local,
-            "sending" => OutboxState::Sending,
-            "sent" => OutboxState::Sent,
-            "needs_correction" => OutboxState::NeedsCorrection,
-            "wedged" => OutboxState::Wedged,
-            _ => OutboxState::Queued,
+impl From<SyncState> for OutboxState {
+    fn from(s: SyncState) -> Self {
+        match s {
+            SyncState::Local => OutboxState::Local,
+            SyncState::Queued => OutboxState::Queued,
+            SyncState::Sending => OutboxState::Sending,
+            SyncState::Sent => OutboxState::Sent,
+            SyncState::NeedsCorrection => OutboxState::NeedsCorrection,
+            SyncState::Wedged => OutboxState::Wedged,
         }
     }
+}
 
-    /// Vietnamese label.
-    pub fn label(self) -> &'static str {
-        match self {
-            OutboxState::Local => "Chưa gửi (máy chưa đăng ký)",
-            OutboxState::Queued => "Đang chờ gửi",
-            OutboxState::Sending => "Đang gửi",
-            OutboxState::Sent => "Đã gửi",
-            OutboxState::NeedsCorrection => "Cần sửa",
-            OutboxState::Wedged => "Bị giữ lại",
-        }
-    }
+/// Vietnamese label of a sex (the domain's).
+pub fn sex_label(s: Sex) -> &'static str {
+    labels::sex(s)
+}
+
+/// Vietnamese label of a schooling situation (the domain's).
+pub fn schooling_label(s: Schooling) -> &'static str {
+    labels::schooling(s)
 }
 
 /// A hamlet (thôn / tổ dân phố) with its number of households.
@@ -598,15 +588,15 @@ pub enum SyncPhase {
     Done,
 }
 
-impl SyncPhase {
-    pub(crate) fn from_code(code: &str) -> SyncPhase {
-        match code {
-            "pull" => SyncPhase::Pull,
-            "photos" => SyncPhase::Photos,
-            "assessments" => SyncPhase::Assessments,
-            "heartbeat" => SyncPhase::Heartbeat,
-            "waiting" => SyncPhase::Waiting,
-            _ => SyncPhase::Done,
+impl From<Stage> for SyncPhase {
+    fn from(s: Stage) -> Self {
+        match s {
+            Stage::Pull => SyncPhase::Pull,
+            Stage::Photos => SyncPhase::Photos,
+            Stage::Assessments => SyncPhase::Assessments,
+            Stage::Heartbeat => SyncPhase::Heartbeat,
+            Stage::Waiting => SyncPhase::Waiting,
+            Stage::Done => SyncPhase::Done,
         }
     }
 }

@@ -1,17 +1,18 @@
 //! Builds the screen-shaped records from the core: the assessment view model (criteria grouped,
 //! texts, answers, derived values, photos, live result), household rows with their status for a
-//! year, members, the outbox. Read-only; every function takes the store it reads.
+//! year, members. Read-only; every function takes the device it reads. Labels, statuses and
+//! rules come from the domain; this module only reshapes.
 
-use crate::error::{HoctapError, Result};
+use crate::error::Result;
 use crate::types::*;
-use hoctap_core::criteria::{AnswerKind as CoreAnswerKind, CriteriaSet, SetStatus};
-use hoctap_core::engine::{self, AnswerValue, Evaluation, Status, ValueSource as CoreSource};
-use hoctap_core::model::{Model, Points};
-use hoctap_core::store::assessments::{AssessmentInfo, Subject, SubjectKind as CoreKind};
-use hoctap_core::store::households::Member;
-use hoctap_core::store::Store;
-use hoctap_core::sync::state;
-use rusqlite::params;
+use hoctap_device::{Device, EvidencePhoto};
+use hoctap_domain::criteria::{AnswerKind as CoreAnswerKind, CriteriaSet, LoadedSet};
+use hoctap_domain::engine::{self, AnswerValue, Evaluation, ValueSource as CoreSource};
+use hoctap_domain::labels;
+use hoctap_domain::model::{Points, Subject, SubjectKind as CoreKind};
+use hoctap_store::assessments::{AssessmentInfo, SubjectYear};
+use hoctap_store::households::Member;
+use hoctap_store::Store;
 use std::collections::HashMap;
 
 /// Points as a screen number (8.5).
@@ -21,16 +22,7 @@ pub fn pts(p: Points) -> f64 {
 
 /// Warning shown above an assessment whose set cannot report "đạt".
 pub fn set_notice(set: &CriteriaSet) -> Option<String> {
-    match set.status {
-        SetStatus::Template => Some(
-            "Mẫu — không phải bộ tiêu chí chính thức; kết quả chỉ để tham khảo".to_string(),
-        ),
-        _ if set.is_incomplete() => Some(
-            "Bộ tiêu chí chưa đầy đủ (thiếu chỉ số hoặc ngưỡng công nhận chính thức): kết quả sẽ là “chưa đủ thông tin”"
-                .to_string(),
-        ),
-        _ => None,
-    }
+    labels::set_notice(set).map(str::to_string)
 }
 
 pub fn set_info(set: &CriteriaSet) -> CriteriaSetInfo {
@@ -39,43 +31,11 @@ pub fn set_info(set: &CriteriaSet) -> CriteriaSetInfo {
         model: set.model.into(),
         title: set.title.clone(),
         version: i32::try_from(set.version).unwrap_or(i32::MAX),
-        status: match set.status {
-            SetStatus::Official => "official",
-            SetStatus::Partial => "partial",
-            SetStatus::Template => "template",
-        }
-        .to_string(),
+        status: set.status.code().to_string(),
         notice: set_notice(set),
         max: pts(set.max_total()),
     }
 }
-
-fn status_of(s: Status) -> ResultStatus {
-    match s {
-        Status::Passed => ResultStatus::Passed,
-        Status::Failed => ResultStatus::Failed,
-        Status::Incomplete => ResultStatus::Incomplete,
-    }
-}
-
-fn result_status_code(code: &str) -> Option<ResultStatus> {
-    match code {
-        "passed" => Some(ResultStatus::Passed),
-        "failed" => Some(ResultStatus::Failed),
-        "incomplete" => Some(ResultStatus::Incomplete),
-        _ => None,
-    }
-}
-
-fn status_label(s: Status) -> &'static str {
-    match s {
-        Status::Passed => "Đạt",
-        Status::Failed => "Chưa đạt",
-        Status::Incomplete => "Chưa đủ thông tin",
-    }
-}
-
-const BLOCKING: [&str; 3] = ["missing_answer", "missing_member_data", "missing_evidence"];
 
 /// The live result of an evaluation.
 pub fn result_view(set: &CriteriaSet, ev: &Evaluation) -> ResultView {
@@ -87,8 +47,8 @@ pub fn result_view(set: &CriteriaSet, ev: &Evaluation) -> ResultView {
             .map(|l| l.title.clone())
     });
     ResultView {
-        status: status_of(ev.status),
-        label: status_label(ev.status).to_string(),
+        status: ev.status.into(),
+        label: labels::result_status(ev.status).to_string(),
         total: pts(ev.total),
         max: pts(ev.max),
         total_label: format!("{}/{} điểm", ev.total, ev.max),
@@ -99,15 +59,12 @@ pub fn result_view(set: &CriteriaSet, ev: &Evaluation) -> ResultView {
             .reasons
             .iter()
             .map(|r| ReasonView {
-                code: r.code.clone(),
+                code: r.code.code().to_string(),
                 item: r.item.clone(),
                 message: r.message.clone(),
             })
             .collect(),
-        can_finalize: !ev
-            .reasons
-            .iter()
-            .any(|r| BLOCKING.contains(&r.code.as_str())),
+        can_finalize: !ev.reasons.iter().any(|r| r.code.blocks_finalization()),
     }
 }
 
@@ -121,7 +78,7 @@ pub fn subject_name(store: &Store, subject: &Subject) -> Option<String> {
     }
 }
 
-fn photo_view(p: &hoctap_core::store::evidence::EvidencePhoto) -> PhotoView {
+fn photo_view(p: &EvidencePhoto) -> PhotoView {
     PhotoView {
         sha256: p.sha256.clone(),
         path: p.path.display().to_string(),
@@ -133,20 +90,18 @@ fn photo_view(p: &hoctap_core::store::evidence::EvidencePhoto) -> PhotoView {
     }
 }
 
-/// The assessment screen's view model.
-pub fn assessment_view(store: &Store, id: &str) -> Result<AssessmentView> {
+/// The assessment screen's view model. A finalized assessment reads as frozen (the store
+/// evaluates it from its canonical content).
+pub fn assessment_view(dev: &Device, id: &str) -> Result<AssessmentView> {
+    let store = dev.store();
     let info = store.assessment(id)?;
     let set = store.criteria_for(&info)?;
-    let mut answers = store.answers_of(&info, &set)?;
-    let finalized = info.state == "finalized";
-    if finalized {
-        // A finalized assessment is shown as frozen: with the member facts it was scored on.
-        answers.members = store.content_of(id)?.members;
-    }
-    let ev = engine::evaluate(&set, &answers)?;
-    let photos = store.photos_of(id)?;
+    let answers = store.answers_of(&info, &set)?;
+    let finalized = info.is_finalized();
+    let ev = store.evaluate_assessment(id)?;
+    let photos = dev.photos_of(id)?;
     let outbox = if finalized {
-        state::outbox(store)?.into_iter().find(|o| o.id == info.id)
+        store.outbox_item(id)?
     } else {
         None
     };
@@ -222,7 +177,7 @@ pub fn assessment_view(store: &Store, id: &str) -> Result<AssessmentView> {
             }
         })
         .collect();
-    let outbox_state = outbox.as_ref().map(|o| OutboxState::from_code(&o.state));
+    let outbox_state = outbox.as_ref().map(|o| OutboxState::from(o.state));
     Ok(AssessmentView {
         subject_name: subject_name(store, &info.subject),
         subject: SubjectRef {
@@ -244,7 +199,7 @@ pub fn assessment_view(store: &Store, id: &str) -> Result<AssessmentView> {
             AssessmentState::Draft
         },
         editable: !finalized,
-        outbox_label: outbox_state.map(|s| s.label().to_string()),
+        outbox_label: outbox.as_ref().map(|o| o.state.label().to_string()),
         outbox_state,
         outbox_detail: outbox.and_then(|o| o.detail),
         criteria,
@@ -255,7 +210,7 @@ pub fn assessment_view(store: &Store, id: &str) -> Result<AssessmentView> {
 
 /// A one-line summary of an assessment.
 pub fn assessment_line(store: &Store, info: &AssessmentInfo) -> Result<AssessmentLine> {
-    let finalized = info.state == "finalized";
+    let finalized = info.is_finalized();
     Ok(AssessmentLine {
         id: info.id.clone(),
         model: info.model.into(),
@@ -267,7 +222,7 @@ pub fn assessment_line(store: &Store, info: &AssessmentInfo) -> Result<Assessmen
         } else {
             AssessmentState::Draft
         },
-        outbox_state: finalized.then(|| OutboxState::from_code(&info.sync_state)),
+        outbox_state: finalized.then(|| OutboxState::from(info.sync_state)),
         total: match (finalized, info.total) {
             (true, Some(t)) => Some(pts(t)),
             _ => store
@@ -275,7 +230,7 @@ pub fn assessment_line(store: &Store, info: &AssessmentInfo) -> Result<Assessmen
                 .ok()
                 .map(|e| pts(e.total)),
         },
-        result_status: info.result_status.as_deref().and_then(result_status_code),
+        result_status: info.result_status.map(Into::into),
     })
 }
 
@@ -298,10 +253,7 @@ pub fn member_view(m: &Member, year: i32) -> MemberView {
 }
 
 /// A household list row: the stored household and where it stands for the year.
-pub fn household_row(
-    r: hoctap_core::store::households::HouseholdRow,
-    st: YearStatus,
-) -> HouseholdRow {
+pub fn household_row(r: hoctap_store::households::HouseholdRow, st: SubjectYear) -> HouseholdRow {
     let status = st.status();
     HouseholdRow {
         id: r.id,
@@ -310,93 +262,15 @@ pub fn household_row(
         phone: r.phone,
         hamlet_id: r.hamlet_id,
         hamlet: r.hamlet,
-        status,
+        status: status.into(),
         status_label: status.label().to_string(),
         assessment_id: st.assessment_id,
-        total: st.total,
+        total: st.total.map(pts),
         comment: st.comment,
     }
 }
 
-/// Where one household stands for a year.
-#[derive(Debug, Clone, Default)]
-pub struct YearStatus {
-    pub assessment_id: Option<String>,
-    pub state: Option<String>,
-    pub sync_state: Option<String>,
-    pub total: Option<f64>,
-    pub comment: Option<String>,
-    pub registered: bool,
-}
-
-impl YearStatus {
-    pub fn status(&self) -> HouseholdStatus {
-        match (self.state.as_deref(), self.sync_state.as_deref()) {
-            (Some("draft"), _) => HouseholdStatus::Draft,
-            (Some(_), Some("sent")) => HouseholdStatus::Sent,
-            (Some(_), Some("needs_correction")) => HouseholdStatus::NeedsCorrection,
-            (Some(_), _) => HouseholdStatus::Finalized,
-            (None, _) if self.registered => HouseholdStatus::Registered,
-            (None, _) => HouseholdStatus::NotRegistered,
-        }
-    }
-}
-
-/// Status for `year` of every household with a registration or an assessment (Gia đình học
-/// tập), keyed by household id. Read-only queries over the store's registration and assessment
-/// tables (as the CLI's criteria listing does); a candidate for a core function later.
-pub fn household_statuses(store: &Store, year: i32) -> Result<HashMap<String, YearStatus>> {
-    let model = Model::GiaDinh.code();
-    let mut out: HashMap<String, YearStatus> = HashMap::new();
-    let conn = store.conn();
-    let mut stmt = conn.prepare_cached(
-        "SELECT subject_id FROM registration
-         WHERE subject_kind = 'household' AND model = ?1 AND year = ?2",
-    )?;
-    for row in stmt.query_map(params![model, year], |r| r.get::<_, String>(0))? {
-        out.entry(row?).or_default().registered = true;
-    }
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.subject_id, a.id, a.state, a.sync_state, a.total,
-                coalesce(a.server_comment, a.sync_detail)
-         FROM assessment a
-         WHERE a.subject_kind = 'household' AND a.model = ?1 AND a.year = ?2
-           AND NOT EXISTS (SELECT 1 FROM assessment c WHERE c.parent_id = a.id)",
-    )?;
-    let rows = stmt.query_map(params![model, year], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<u32>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-        ))
-    })?;
-    for row in rows {
-        let (household, id, st, sync, total, comment) = row?;
-        let e = out.entry(household).or_default();
-        e.assessment_id = Some(id);
-        e.total = total.map(|t| pts(Points(t)));
-        e.comment = if sync == "needs_correction" || sync == "wedged" {
-            comment
-        } else {
-            None
-        };
-        e.state = Some(st);
-        e.sync_state = Some(sync);
-    }
-    Ok(out)
-}
-
-/// Ids of the criteria sets installed on the device (pulled or installed by hand).
-pub fn installed_set_ids(store: &Store) -> Result<Vec<String>> {
-    let mut stmt = store
-        .conn()
-        .prepare_cached("SELECT DISTINCT id FROM criteria_set ORDER BY id")?;
-    let ids = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(HoctapError::from)?;
-    Ok(ids)
+/// Ids of every criteria set on the device (built in, pulled or installed), with the set.
+pub fn sets(store: &Store) -> Result<Vec<std::sync::Arc<LoadedSet>>> {
+    Ok(store.criteria_sets()?.into_iter().map(|(s, _)| s).collect())
 }

@@ -2,11 +2,12 @@
 //! model and its live totals, household status through the day, error mapping, the summary
 //! against targets, and calls from many threads at once. The Kotlin suite
 //! (`bindings/kotlin/run-tests`) covers the same ground through the bindings, with a server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hoctap_core::store::households::{NewHousehold, NewMember};
-use hoctap_core::store::units::NewHamlet;
-use hoctap_core::store::Store;
 use hoctap_ffi::*;
+use hoctap_store::households::{NewHousehold, NewMember};
+use hoctap_store::units::NewHamlet;
+use hoctap_store::Store;
 use std::sync::Arc;
 
 const YEAR: i32 = 2026;
@@ -24,7 +25,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let (hamlet, binh, empty) = {
-        let mut store = Store::open_dir(dir.path()).expect("store");
+        let store = Store::open_dir(dir.path()).expect("store");
         let hamlet = store
             .add_hamlet(&NewHamlet {
                 name: "Thôn Đông".into(),
@@ -52,7 +53,7 @@ fn fixture() -> Fixture {
                     &NewMember {
                         name: name.into(),
                         birth_year: Some(year),
-                        schooling: hoctap_core::model::Schooling::from_code(schooling),
+                        schooling: hoctap_domain::model::Schooling::from_code(schooling),
                         literate,
                         ..NewMember::default()
                     },
@@ -264,7 +265,10 @@ fn household_status_through_the_day() {
         (2, Some(v.id.as_str()))
     );
     assert_eq!(status(&f.empty), HouseholdStatus::Draft);
-    assert_eq!(HouseholdStatus::Recognised.label(), "Đã công nhận");
+    assert_eq!(
+        hoctap_domain::state::SubjectStatus::Recognised.label(),
+        "Đã công nhận"
+    );
 }
 
 #[test]
@@ -512,4 +516,52 @@ fn many_threads_list_search_and_answer_at_once() {
     }
     let v = f.app.assessment(id).expect("view");
     assert_eq!(v.result.total, items_total(&v));
+}
+
+/// Regression: a finalized household assessment must read the same after the household's
+/// members change (it read 34 instead of 44 once an out-of-school child was added).
+#[test]
+fn finalized_view_ignores_later_member_changes() {
+    let f = fixture();
+    let v = f
+        .app
+        .start_assessment(household(&f.binh), "gdht-448-2015".into(), YEAR)
+        .unwrap();
+    for id in ["1.2", "1.3", "2.2"] {
+        f.app
+            .set_answer(v.id.clone(), id.into(), AnswerInput::Points { points: 8.0 })
+            .unwrap();
+    }
+    let fin = f.app.finalize(v.id.clone()).unwrap();
+    assert_eq!(fin.result.total, 44.0);
+    f.app
+        .add_member(
+            f.binh.clone(),
+            NewMemberInput {
+                name: "Nguyễn Văn Tí".into(),
+                birth_year: Some(2016),
+                sex: None,
+                relation: Some("con".into()),
+                schooling: Some(MemberSchooling::OutOfSchool),
+                literate: None,
+                cdht: None,
+                unable_to_learn: false,
+            },
+        )
+        .unwrap();
+    let again = f.app.assessment(v.id.clone()).unwrap();
+    assert_eq!(again.result, fin.result, "total, status, level and reasons");
+    assert_eq!(again.criteria, fin.criteria, "every indicator as frozen");
+    let line = f
+        .app
+        .household(f.binh.clone(), YEAR)
+        .unwrap()
+        .assessments
+        .into_iter()
+        .find(|a| a.id == v.id)
+        .unwrap();
+    assert_eq!(line.total, Some(44.0));
+    // A correction is scored on today's roster.
+    let c = f.app.correct(v.id.clone()).unwrap();
+    assert_eq!(c.result.total, 34.0);
 }

@@ -450,11 +450,14 @@ fn main() {
     };
     let json_errors = std::env::args().any(|a| a == "--json");
     if let Err(e) = run(cli) {
-        errln!("Lỗi / error: {}", e.message());
-        if json_errors && !matches!(e, error::CliError::InvalidReported(_)) {
+        errln!("Lỗi: {}", e.message);
+        if let Some(d) = &e.detail {
+            errln!("  (chi tiết / detail: {d})");
+        }
+        if json_errors && !e.reported {
             // A machine-readable error on stdout for scripts that asked for JSON.
             let _ = output::json(&serde_json::json!({
-                "error": {"code": e.code(), "message": e.message()}
+                "error": {"code": e.code(), "message": e.message, "detail": e.detail}
             }));
         }
         std::process::exit(e.exit_code());

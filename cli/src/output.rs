@@ -23,24 +23,20 @@ macro_rules! outln {
         let _ = writeln!(std::io::stdout().lock(), $($arg)*);
     }};
 }
-use hoctap_core::engine::{Evaluation, Status};
+use hoctap_domain::engine::{Evaluation, Status};
 use serde::Serialize;
 
 /// Print a value as JSON on stdout.
 pub fn json<T: Serialize>(value: &T) -> CliResult {
-    let s =
-        serde_json::to_string_pretty(value).map_err(|e| CliError::Failure(format!("JSON: {e}")))?;
+    let s = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::failure("Lỗi xuất JSON").with_detail(e.to_string()))?;
     outln!("{s}");
     Ok(())
 }
 
-/// Vietnamese word for a status.
-pub fn status_vi(s: Status) -> &'static str {
-    match s {
-        Status::Passed => "ĐẠT",
-        Status::Failed => "CHƯA ĐẠT",
-        Status::Incomplete => "CHƯA ĐỦ THÔNG TIN",
-    }
+/// A status as a headline (the domain's label in capitals).
+pub fn status_vi(s: Status) -> String {
+    hoctap_domain::labels::result_status(s).to_uppercase()
 }
 
 /// Print an evaluation for people.

@@ -1,4 +1,5 @@
 //! The `hoctap` binary as users and scripts see it: outputs, JSON shapes and exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
 use std::io::Write;
@@ -559,4 +560,92 @@ fn evidence_add_attaches_to_a_draft() {
     assert!(stderr(&r).contains("7.7"));
     let pairs = json(&hoctap(d, &["evidence", "similar", "--json"], None));
     assert_eq!(pairs.as_array().unwrap().len(), 0);
+}
+
+/// Regression: a finalized `gdht-448-2015` household assessment (44 points) read 34 in `show`
+/// once an out-of-school child was added to the household. It must read the same forever.
+#[test]
+fn show_of_a_finalized_assessment_ignores_later_member_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    json(&hoctap(d, &["hamlet", "add", "Thôn Đông", "--json"], None));
+    let hh = json(&hoctap(
+        d,
+        &[
+            "household",
+            "add",
+            "--hamlet",
+            "Thôn Đông",
+            "--head",
+            "Nguyễn Văn Hùng",
+            "--json",
+        ],
+        None,
+    ));
+    let hh = hh["id"].as_str().unwrap().to_string();
+    for (name, year) in [("Nguyễn Văn Hùng", "1980"), ("Lê Thị Mai", "1983")] {
+        json(&hoctap(
+            d,
+            &[
+                "member",
+                "add",
+                &hh,
+                "--name",
+                name,
+                "--birth-year",
+                year,
+                "--schooling",
+                "finished",
+                "--literate",
+                "co",
+                "--json",
+            ],
+            None,
+        ));
+    }
+    let a = json(&hoctap(
+        d,
+        &[
+            "assess",
+            &hh,
+            "--criteria",
+            "gdht-448-2015",
+            "--year",
+            "2026",
+            "--answers",
+            "-",
+            "--json",
+        ],
+        Some(&answers(&[("1.2", 8), ("1.3", 8), ("2.2", 8)])),
+    ));
+    let id = a["assessment"]["id"].as_str().unwrap().to_string();
+    let fin = json(&hoctap(d, &["finalize", &id, "--json"], None));
+    assert_eq!(fin["evaluation"]["total"], 44);
+    let before = json(&hoctap(d, &["show", &id, "--json"], None));
+    json(&hoctap(
+        d,
+        &[
+            "member",
+            "add",
+            &hh,
+            "--name",
+            "Nguyễn Văn Tí",
+            "--birth-year",
+            "2016",
+            "--schooling",
+            "out_of_school",
+            "--json",
+        ],
+        None,
+    ));
+    let after = json(&hoctap(d, &["show", &id, "--json"], None));
+    assert_eq!(after["evaluation"]["total"], 44);
+    for key in ["total", "status", "level", "reasons", "items", "subtotals"] {
+        assert_eq!(after["evaluation"][key], before["evaluation"][key], "{key}");
+    }
+    assert_eq!(after["evaluation"], fin["evaluation"]);
+    // Plain text reads the same total.
+    let text = hoctap(d, &["show", &id], None);
+    ok(&text);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("44 / 100"));
 }

@@ -20,7 +20,7 @@ impl BlobId {
     /// `None` unless `s` is a lower-case hex SHA-256 (so `../`, upper case or any other length
     /// never reach the filesystem).
     pub fn parse(s: &str) -> Option<BlobId> {
-        hoctap_core::sync::protocol::is_sha256_hex(s).then(|| BlobId(s.to_string()))
+        hoctap_domain::protocol::is_sha256_hex(s).then(|| BlobId(s.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -18,18 +18,20 @@
 //! neither looked up nor stored again (every member of a household usually arrives in the same
 //! batch, each entry carrying the household). Results are the same as without the cache.
 
+use crate::clock;
 use crate::db::assessments::{self, Existing, NewAssessment};
 use crate::db::devices::DeviceAuth;
 use crate::db::roster;
 use crate::rescore;
-use hoctap_core::clock;
-use hoctap_core::criteria::CriteriaSet;
-use hoctap_core::store::assessments::{sha256_hex, CanonicalAssessment, SubjectKind};
-use hoctap_core::sync::protocol::{
+use hoctap_domain::assessment::{sha256_hex, CanonicalAssessment};
+use hoctap_domain::criteria::LoadedSet;
+use hoctap_domain::model::SubjectKind;
+use hoctap_domain::protocol::{
     is_sha256_hex, EntryResult, EntryStatus, ErrorCode, HouseholdRecord, ManifestEntry, ServerScore,
 };
 use sqlx::AnyConnection;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// An entry that passed the checks needing no database.
 pub struct Checked {
@@ -43,7 +45,7 @@ pub struct Checked {
 #[derive(Default)]
 pub struct BatchCache {
     /// Criteria set by (id, SHA-256) named in contents: `None` when the server has no such set.
-    sets: HashMap<(String, String), Option<CriteriaSet>>,
+    sets: HashMap<(String, String), Option<Arc<LoadedSet>>>,
     /// Hamlet id → exists.
     hamlets: HashMap<String, bool>,
     /// Assessment id → what is held (or queued), `None` when nothing.
@@ -208,7 +210,7 @@ impl BatchCache {
         &mut self,
         conn: &mut AnyConnection,
         content: &CanonicalAssessment,
-    ) -> Result<Option<CriteriaSet>, sqlx::Error> {
+    ) -> Result<Option<Arc<LoadedSet>>, sqlx::Error> {
         let key = (content.criteria.id.clone(), content.criteria.sha256.clone());
         if let Some(set) = self.sets.get(&key) {
             return Ok(set.clone());
@@ -326,8 +328,8 @@ fn rejected(id: &str, code: ErrorCode, message: impl Into<String>) -> EntryResul
     }
 }
 
-fn status_from_code(code: &str) -> Option<hoctap_core::engine::Status> {
-    use hoctap_core::engine::Status;
+fn status_from_code(code: &str) -> Option<hoctap_domain::engine::Status> {
+    use hoctap_domain::engine::Status;
     [Status::Passed, Status::Failed, Status::Incomplete]
         .into_iter()
         .find(|s| s.code() == code)

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod api;
 pub mod blobs;
 pub mod cli;
+pub mod clock;
 pub mod db;
 pub mod intake;
 pub mod qr;

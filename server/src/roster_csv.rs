@@ -1,11 +1,11 @@
-//! Roster CSV as the device reads it (`core/src/store/roster.rs`): the same columns and
+//! Roster CSV as the device reads it (`store/src/roster.rs`, rules in `hoctap_domain::roster`): the same columns and
 //! aliases, one row per member, checked as a whole before anything is written.
 
-use hoctap_core::clock;
-pub use hoctap_core::store::roster::RowProblem;
-use hoctap_core::store::roster::{schooling, sex, yes_no, COLUMNS};
-use hoctap_core::sync::protocol::MemberRecord;
-use hoctap_core::text;
+use crate::clock;
+use hoctap_domain::protocol::MemberRecord;
+pub use hoctap_domain::roster::RowProblem;
+use hoctap_domain::roster::{schooling, sex, yes_no, COLUMNS};
+use hoctap_domain::text;
 use std::collections::BTreeMap;
 
 /// A household read from the file (members in file order).

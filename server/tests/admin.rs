@@ -1,11 +1,12 @@
 //! Admin commands: init with official codes, units, enroll-code JSON, criteria publish, review
 //! list and return (which reaches the device through `/sync`), and the OpenAPI document.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 use common::*;
 
 both_backends!(init_with_official_codes, |b| {
-    let env = Env::new(b);
+    let env = SERVER.env(b);
     let (code, _, err) = env.admin(&["init", "--province", "99", "--commune", "1"]);
     assert_eq!(code, 2);
     assert!(err.contains("admin units"), "{err}");
@@ -23,7 +24,7 @@ both_backends!(init_with_official_codes, |b| {
 });
 
 both_backends!(enroll_code_json_and_hamlets, |b| {
-    let env = Env::new(b);
+    let env = SERVER.env(b);
     env.admin_ok(&["init", "--province", "25", "--commune", "04831"]);
     let h = env.admin_json(&["hamlet", "add", "Thôn Đông"]);
     assert_eq!(h["commune_code"], "04831");
@@ -44,7 +45,7 @@ both_backends!(enroll_code_json_and_hamlets, |b| {
     assert_eq!(v["payload"]["code"], code);
     assert_eq!(v["payload"]["server"], "https://khuyenhoc.example.vn");
     assert_eq!(v["hamlets"].as_array().map(Vec::len), Some(2));
-    let payload: hoctap_core::sync::protocol::EnrollPayload =
+    let payload: hoctap_domain::protocol::EnrollPayload =
         serde_json::from_value(v["payload"].clone()).expect("EnrollPayload");
     assert!(payload.hamlet.is_some_and(|h| h.contains("Thôn Đông")));
     // Text mode draws a QR code.
@@ -59,7 +60,7 @@ both_backends!(enroll_code_json_and_hamlets, |b| {
 });
 
 both_backends!(criteria_publish_validates, |b| {
-    let env = Env::new(b);
+    let env = SERVER.env(b);
     let bad = env.dir.path().join("bad.toml");
     std::fs::write(&bad, "id = \"x\"\nversion = \"one\"\n").expect("write");
     let (code, _, err) = env.admin(&["criteria", "publish", bad.to_str().unwrap_or_default()]);
@@ -69,8 +70,8 @@ both_backends!(criteria_publish_validates, |b| {
     let v = env.admin_json(&["criteria", "publish", path]);
     assert_eq!(v["id"], "cdht-324");
     assert_eq!(v["published"], true);
-    let set = hoctap_core::criteria::builtin::builtin_set("cdht-324").expect("set");
-    assert_eq!(v["sha256"], set.sha256().as_str());
+    let set = hoctap_domain::criteria::builtin::builtin_set("cdht-324").expect("set");
+    assert_eq!(v["sha256"], set.sha256());
     let again = env.admin_json(&["criteria", "publish", path]);
     assert_eq!(again["published"], false);
     // Same id and version, other content: refused.
@@ -82,7 +83,7 @@ both_backends!(criteria_publish_validates, |b| {
 });
 
 both_backends!(return_reaches_the_device, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let entry = simple(&s.dong);
     let r = s
         .server
@@ -121,7 +122,7 @@ both_backends!(return_reaches_the_device, |b| {
 
 #[test]
 fn openapi_document_is_served() {
-    let s = setup(Backend::Sqlite);
+    let s = SERVER.setup(Backend::Sqlite);
     let r = s.server.request("GET", "/api/v1/openapi.json", &[], b"");
     assert_eq!(r.status, 200);
     let doc = r.json();
@@ -140,7 +141,7 @@ fn openapi_document_is_served() {
 
 #[test]
 fn sigterm_stops_cleanly() {
-    let env = Env::new(Backend::Sqlite);
+    let env = SERVER.env(Backend::Sqlite);
     let mut server = env.serve(&[]);
     let pid = server.child.id().to_string();
     let status = std::process::Command::new("kill")

@@ -1,9 +1,10 @@
 //! Batch intake: created / duplicate / conflict / incomplete / rejected, replay, re-scoring and
 //! the mismatch flag, scope checks.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 use common::*;
-use hoctap_core::store::assessments::sha256_hex;
+use hoctap_domain::assessment::sha256_hex;
 
 fn results(r: &Resp) -> Vec<serde_json::Value> {
     assert_eq!(r.status, 200, "{}", r.text());
@@ -11,7 +12,7 @@ fn results(r: &Resp) -> Vec<serde_json::Value> {
 }
 
 both_backends!(created_duplicate_conflict_and_replay, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let entry = simple(&s.dong);
     let batch = new_uuid();
     let r = s
@@ -69,15 +70,15 @@ both_backends!(created_duplicate_conflict_and_replay, |b| {
 });
 
 both_backends!(mismatch_is_flagged, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let entry = simple(&s.dong);
     // The device claims another result than its answers give.
     let lying = rewrite(&entry, |c| {
         c.result.total = 9000;
-        c.result.status = hoctap_core::engine::Status::Passed;
+        c.result.status = hoctap_domain::engine::Status::Passed;
     });
     let low = rewrite(&simple(&s.dong), |c| {
-        c.result.status = hoctap_core::engine::Status::Failed;
+        c.result.status = hoctap_domain::engine::Status::Failed;
     });
     let res = results(
         &s.server
@@ -101,7 +102,7 @@ both_backends!(mismatch_is_flagged, |b| {
 });
 
 both_backends!(incomplete_until_blobs_arrive, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let photo_a = b"jpeg bytes A".to_vec();
     let photo_b = b"jpeg bytes B".to_vec();
     let (sha_a, sha_b) = (sha256_hex(&photo_a), sha256_hex(&photo_b));
@@ -137,7 +138,7 @@ both_backends!(incomplete_until_blobs_arrive, |b| {
 });
 
 both_backends!(rejected_entries, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let good = simple(&s.dong);
     let mut bad_hash = simple(&s.dong);
     bad_hash.content_sha256 = sha256_hex(b"other");
@@ -180,7 +181,7 @@ both_backends!(rejected_entries, |b| {
 });
 
 both_backends!(cross_hamlet_writes_refused, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     // Every entry outside the scope: the whole batch is 403 and nothing is stored.
     let outside = simple(&s.tay);
     let batch = new_uuid();
@@ -223,7 +224,7 @@ both_backends!(cross_hamlet_writes_refused, |b| {
 });
 
 both_backends!(batch_request_errors, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let r = s.server.send_json(
         "PUT",
         "/api/v1/batches/not-a-uuid",
@@ -264,7 +265,7 @@ both_backends!(batch_request_errors, |b| {
 });
 
 both_backends!(later_entries_of_a_batch_see_earlier_ones, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     // The same assessment twice, then changed, in one batch.
     let entry = simple(&s.dong);
     let changed = rewrite(&entry, |c| c.finalized_offset += 60);

@@ -1,10 +1,11 @@
 //! Enrollment (one-time codes) and incremental, hamlet-scoped `/sync`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 use common::*;
 
 both_backends!(enroll_code_is_one_time, |b| {
-    let env = Env::new(b);
+    let env = SERVER.env(b);
     env.admin_ok(&["init", "--province", "25", "--commune", "4831"]);
     add_hamlet(&env, "Thôn Đông");
     let server = env.serve(&[]);
@@ -35,7 +36,7 @@ both_backends!(enroll_code_is_one_time, |b| {
 });
 
 both_backends!(sync_is_incremental_and_scoped, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let roster = s.env.dir.path().join("roster.csv");
     std::fs::write(
         &roster,
@@ -125,7 +126,7 @@ both_backends!(sync_is_incremental_and_scoped, |b| {
 });
 
 both_backends!(sync_brings_published_criteria, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let src = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../criteria/template-gia-dinh.toml"

@@ -1,11 +1,12 @@
 //! Authorization and hostile input: bad and revoked tokens, oversize bodies, malformed JSON,
 //! unknown routes, rate limiting — always typed JSON errors, never a bare 500.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 use common::*;
 
 both_backends!(tokens, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let r = s.server.request("GET", "/api/v1/sync?cursor=0", &[], b"");
     assert_eq!(r.status, 401);
     assert_eq!(r.code(), "unauthorized");
@@ -45,7 +46,7 @@ both_backends!(tokens, |b| {
 });
 
 both_backends!(heartbeat_recorded, |b| {
-    let s = setup(b);
+    let s = SERVER.setup(b);
     let hb = serde_json::json!({"queue_length": 4, "free_bytes": 123456, "app_version": "0.2.0",
         "last_sync": "2026-01-01T00:00:00Z", "device_time": "2026-01-01T00:00:05Z"})
     .to_string();
@@ -70,8 +71,8 @@ both_backends!(heartbeat_recorded, |b| {
 });
 
 both_backends!(hostile_bodies, |b| {
-    let s = setup(b);
-    let big = vec![b'['; hoctap_core::sync::protocol::MAX_JSON_BODY + 10];
+    let s = SERVER.setup(b);
+    let big = vec![b'['; hoctap_domain::protocol::MAX_JSON_BODY + 10];
     let auth = format!("Bearer {}", s.token);
     let r = s.server.request(
         "PUT",
@@ -110,7 +111,7 @@ both_backends!(hostile_bodies, |b| {
 });
 
 both_backends!(rate_limited, |b| {
-    let s = setup_with(b, &["--rate-limit", "5"]);
+    let s = SERVER.setup_with(b, &["--rate-limit", "5"]);
     let mut statuses = Vec::new();
     for _ in 0..8 {
         statuses.push(s.server.get("/api/v1/sync?cursor=0", &s.token));

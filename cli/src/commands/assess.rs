@@ -4,20 +4,20 @@
 use crate::error::{read_input, CliError, CliResult};
 use crate::output;
 use crate::{AssessArgs, RegisterArgs};
-use hoctap_core::criteria::{AnswerKind, CriteriaSet};
-use hoctap_core::engine::{AnswerValue, Answers, ItemAnswer};
-use hoctap_core::model::{Model, Points};
-use hoctap_core::store::assessments::{AssessmentInfo, Subject, SubjectKind};
-use hoctap_core::store::Store;
-use hoctap_core::text;
+use hoctap_domain::criteria::{AnswerKind, LoadedSet};
+use hoctap_domain::engine::{AnswerValue, Answers, ItemAnswer};
+use hoctap_domain::model::{Model, Points, Subject, SubjectKind};
+use hoctap_domain::text;
+use hoctap_store::assessments::AssessmentInfo;
+use hoctap_store::Store;
 use serde::Serialize;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
 fn model_arg(code: &str) -> CliResult<Model> {
     Model::from_code(code).ok_or_else(|| {
-        CliError::Invalid(format!(
-            "Mô hình không hợp lệ: {code} (gia_dinh, dong_ho, cong_dong, don_vi, cong_dan) / invalid model"
+        CliError::invalid(format!(
+            "Mô hình không hợp lệ: {code} (gia_dinh, dong_ho, cong_dong, don_vi, cong_dan)"
         ))
     })
 }
@@ -25,7 +25,8 @@ fn model_arg(code: &str) -> CliResult<Model> {
 pub fn register(data: Option<&Path>, a: &RegisterArgs) -> CliResult {
     let model = model_arg(&a.model)?;
     let year = a.year.unwrap_or_else(super::this_year);
-    let store = super::open_store(data)?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
     let subject = Subject {
         kind: SubjectKind::for_model(model),
         id: a.subject.clone(),
@@ -47,11 +48,12 @@ pub fn register(data: Option<&Path>, a: &RegisterArgs) -> CliResult {
 #[derive(Serialize)]
 struct AssessOutput<'a> {
     assessment: &'a AssessmentInfo,
-    evaluation: &'a hoctap_core::engine::Evaluation,
+    evaluation: &'a hoctap_domain::engine::Evaluation,
 }
 
 pub fn assess(data: Option<&Path>, a: &AssessArgs) -> CliResult {
-    let mut store = super::open_store(data)?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
     let set = super::criteria::resolve(data, &a.criteria)?;
     let year = a.year.unwrap_or_else(super::this_year);
     let subject = Subject {
@@ -63,8 +65,8 @@ pub fn assess(data: Option<&Path>, a: &AssessArgs) -> CliResult {
         Some(path) => {
             let answers = Answers::from_json(&set, &read_input(path)?, year)?;
             if !answers.members.is_empty() {
-                return Err(CliError::Invalid(
-                    "Thành viên lấy từ danh sách hộ, không từ tệp câu trả lời; bỏ \"members\" / members come from the roster".into(),
+                return Err(CliError::invalid(
+                    "Thành viên lấy từ danh sách hộ, không từ tệp câu trả lời; bỏ \"members\"",
                 ));
             }
             Some(answers)
@@ -74,7 +76,7 @@ pub fn assess(data: Option<&Path>, a: &AssessArgs) -> CliResult {
     let info = store.start_assessment(&subject, &set, year)?;
     match from_file {
         Some(answers) => store.set_answers(&info.id, &answers.items)?,
-        None => interactive(&mut store, &info, &set)?,
+        None => interactive(store, &info, &set)?,
     }
     let info = store.assessment(&info.id)?;
     let evaluation = store.evaluate_assessment(&info.id)?;
@@ -96,7 +98,7 @@ pub fn assess(data: Option<&Path>, a: &AssessArgs) -> CliResult {
 
 /// Ask for each indicator in turn on stderr/stdin, saving every answer at once (a crash or a
 /// closed terminal loses nothing already typed). Enter keeps the current value; `q` stops.
-fn interactive(store: &mut Store, info: &AssessmentInfo, set: &CriteriaSet) -> CliResult {
+fn interactive(store: &Store, info: &AssessmentInfo, set: &LoadedSet) -> CliResult {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let mut err = std::io::stderr();
@@ -197,7 +199,7 @@ fn interactive(store: &mut Store, info: &AssessmentInfo, set: &CriteriaSet) -> C
             match store.set_answer(&info.id, &ind.id, answer) {
                 Ok(()) => break,
                 Err(e) if e.is_user_error() => {
-                    let _ = writeln!(err, "  {e}");
+                    let _ = writeln!(err, "  {}", e.message_vi());
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -207,8 +209,8 @@ fn interactive(store: &mut Store, info: &AssessmentInfo, set: &CriteriaSet) -> C
 }
 
 pub fn finalize(data: Option<&Path>, id: &str, json: bool) -> CliResult {
-    let mut store = super::open_store(data)?;
-    let done = store.finalize(id)?;
+    let dev = super::open_device(data)?;
+    let done = dev.store().finalize(id)?;
     if json {
         output::json(&done)
     } else {
@@ -223,8 +225,8 @@ pub fn finalize(data: Option<&Path>, id: &str, json: bool) -> CliResult {
 }
 
 pub fn correct(data: Option<&Path>, id: &str, json: bool) -> CliResult {
-    let mut store = super::open_store(data)?;
-    let info = store.correct(id)?;
+    let dev = super::open_device(data)?;
+    let info = dev.store().correct(id)?;
     if json {
         output::json(&info)
     } else {
@@ -239,7 +241,8 @@ pub fn correct(data: Option<&Path>, id: &str, json: bool) -> CliResult {
 }
 
 pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
-    let store = super::open_store(data)?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
     let info = store.assessment(id)?;
     let evaluation = store.evaluate_assessment(id)?;
     if json {
@@ -253,7 +256,7 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
         info.id,
         info.model.title_vi(),
         info.year,
-        if info.state == "finalized" {
+        if info.is_finalized() {
             "đã chốt"
         } else {
             "nháp"
@@ -266,8 +269,8 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
 
 pub fn summary(data: Option<&Path>, year: Option<i32>, json: bool) -> CliResult {
     let year = year.unwrap_or_else(super::this_year);
-    let store = super::open_store(data)?;
-    let models = store.summary(year)?;
+    let dev = super::open_device(data)?;
+    let models = dev.store().summary(year)?;
     if json {
         return output::json(&serde_json::json!({"year": year, "models": models}));
     }

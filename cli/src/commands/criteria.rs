@@ -1,10 +1,12 @@
 //! `hoctap criteria list|show|validate|install`.
 
-use crate::error::{CliError, CliResult};
+use crate::error::{read_input, CliError, CliResult};
 use crate::output;
-use hoctap_core::criteria::{builtin, load, AnswerKind, CriteriaSet, SetStatus};
+use hoctap_domain::criteria::{builtin, parse_set, AnswerKind, CriteriaSet, LoadedSet, SetStatus};
+use hoctap_store::criteria::Source;
 use serde::Serialize;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Serialize)]
 struct SetListing {
@@ -15,12 +17,12 @@ struct SetListing {
     status: SetStatus,
     document: Option<String>,
     indicators: usize,
-    max: hoctap_core::model::Points,
+    max: hoctap_domain::model::Points,
     sha256: String,
-    source: &'static str,
+    source: Source,
 }
 
-fn listing(set: &CriteriaSet, source: &'static str) -> SetListing {
+fn listing(set: &LoadedSet, source: Source) -> SetListing {
     SetListing {
         id: set.id.clone(),
         model: set.model.code().into(),
@@ -30,46 +32,38 @@ fn listing(set: &CriteriaSet, source: &'static str) -> SetListing {
         document: set.document.number.clone(),
         indicators: set.indicators().count(),
         max: set.max_total(),
-        sha256: set.sha256(),
+        sha256: set.sha256().to_string(),
         source,
     }
 }
 
 /// Built-in sets, plus the sets installed in the data directory if it already exists.
-fn all_sets(data: Option<&Path>) -> CliResult<Vec<(CriteriaSet, &'static str)>> {
-    let mut sets: Vec<(CriteriaSet, &'static str)> = builtin::builtin_sets()
-        .into_iter()
-        .map(|s| (s, "builtin"))
-        .collect();
+fn all_sets(data: Option<&Path>) -> CliResult<Vec<(Arc<LoadedSet>, Source)>> {
     let dir = super::data_dir(data)?;
-    if dir.join(hoctap_core::store::DB_FILE).exists() {
-        let store = super::open_store(data)?;
-        let ids: Vec<String> = store
-            .conn()
-            .prepare("SELECT DISTINCT id FROM criteria_set ORDER BY id")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(|e| CliError::Failure(e.to_string()))?;
-        for id in ids {
-            let set = store.criteria_set(&id)?;
-            sets.retain(|(s, _)| s.id != set.id);
-            sets.push((set, "installed"));
-        }
+    if dir.join(hoctap_store::DB_FILE).exists() {
+        let dev = super::open_device(data)?;
+        return Ok(dev.store().criteria_sets()?);
     }
-    Ok(sets)
+    Ok(builtin::builtin_sets()
+        .into_iter()
+        .map(|s| (s, Source::Builtin))
+        .collect())
+}
+
+/// Read and validate a criteria file.
+fn load_file(path: &str) -> CliResult<Arc<LoadedSet>> {
+    let src = read_input(path)?;
+    Ok(LoadedSet::new(parse_set(&src, path)?))
 }
 
 pub fn list(data: Option<&Path>, json: bool) -> CliResult {
     let sets = all_sets(data)?;
     if json {
-        let rows: Vec<SetListing> = sets.iter().map(|(s, src)| listing(s, src)).collect();
+        let rows: Vec<SetListing> = sets.iter().map(|(s, src)| listing(s, *src)).collect();
         return output::json(&rows);
     }
     for (s, src) in &sets {
-        let status = match s.status {
-            SetStatus::Official => "chính thức",
-            SetStatus::Partial => "chưa đầy đủ",
-            SetStatus::Template => "mẫu",
-        };
+        let status = hoctap_domain::labels::set_status(s.status);
         outln!(
             "{:<22} v{:<3} {:<10} {:<12} {}{}",
             s.id,
@@ -77,7 +71,7 @@ pub fn list(data: Option<&Path>, json: bool) -> CliResult {
             s.model.code(),
             status,
             s.title,
-            if *src == "installed" {
+            if *src == Source::Installed {
                 " (đã cài)"
             } else {
                 ""
@@ -88,9 +82,9 @@ pub fn list(data: Option<&Path>, json: bool) -> CliResult {
 }
 
 /// Find a set by id among installed and built-in sets, or load it from a `.toml` path.
-pub fn resolve(data: Option<&Path>, id_or_path: &str) -> CliResult<CriteriaSet> {
+pub fn resolve(data: Option<&Path>, id_or_path: &str) -> CliResult<Arc<LoadedSet>> {
     if id_or_path.ends_with(".toml") || Path::new(id_or_path).is_file() {
-        return Ok(load::load_file(Path::new(id_or_path))?);
+        return load_file(id_or_path);
     }
     all_sets(data)?
         .into_iter()
@@ -100,15 +94,16 @@ pub fn resolve(data: Option<&Path>, id_or_path: &str) -> CliResult<CriteriaSet> 
 }
 
 fn unknown_set(id: &str) -> CliError {
-    CliError::Invalid(format!(
-        "Không có bộ tiêu chí \"{id}\" (xem `hoctap criteria list`) / unknown criteria set"
+    CliError::invalid(format!(
+        "Không có bộ tiêu chí \"{id}\" (xem `hoctap criteria list`)"
     ))
+    .with_detail(format!("unknown criteria set {id}"))
 }
 
 /// Like [`resolve`] but without touching any database: built-in sets and files only.
-pub fn resolve_pure(id_or_path: &str) -> CliResult<CriteriaSet> {
+pub fn resolve_pure(id_or_path: &str) -> CliResult<Arc<LoadedSet>> {
     if id_or_path.ends_with(".toml") || Path::new(id_or_path).is_file() {
-        return Ok(load::load_file(Path::new(id_or_path))?);
+        return load_file(id_or_path);
     }
     builtin::builtin_set(id_or_path).ok_or_else(|| unknown_set(id_or_path))
 }
@@ -123,8 +118,8 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
             sha256: String,
         }
         return output::json(&Shown {
-            sha256: set.sha256(),
-            set: &set,
+            sha256: set.sha256().to_string(),
+            set: set.set(),
         });
     }
     outln!("{} — {} (v{})", set.id, set.title, set.version);
@@ -178,8 +173,9 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
 }
 
 pub fn validate(file: &Path, json: bool) -> CliResult {
-    let src = crate::error::read_input(&file.display().to_string())?;
-    match load::parse_set(&src, &file.display().to_string()) {
+    let name = file.display().to_string();
+    let src = read_input(&name)?;
+    match parse_set(&src, &name).map(LoadedSet::new) {
         Ok(set) => {
             if json {
                 output::json(&serde_json::json!({
@@ -205,27 +201,20 @@ pub fn validate(file: &Path, json: bool) -> CliResult {
                     .map(|p| serde_json::json!({"file": p.file, "line": p.line, "message": p.message}))
                     .collect();
                 output::json(&serde_json::json!({"valid": false, "problems": problems}))?;
-                return Err(CliError::InvalidReported(format!(
-                    "Tệp bộ tiêu chí có {} lỗi / {} problem(s):\n{report}",
-                    report.problems.len(),
-                    report.problems.len()
-                )));
+                return Err(CliError::from(report).reported());
             }
-            Err(CliError::Invalid(format!(
-                "Tệp bộ tiêu chí có {} lỗi / {} problem(s):\n{report}",
-                report.problems.len(),
-                report.problems.len()
-            )))
+            Err(report.into())
         }
     }
 }
 
 pub fn install(data: Option<&Path>, file: &Path, json: bool) -> CliResult {
-    let src = crate::error::read_input(&file.display().to_string())?;
-    let store = super::open_store(data)?;
-    let set = store.install_criteria(&src, &file.display().to_string())?;
+    let name = file.display().to_string();
+    let src = read_input(&name)?;
+    let dev = super::open_device(data)?;
+    let set = dev.store().install_criteria(&src, &name)?;
     if json {
-        output::json(&listing(&set, "installed"))
+        output::json(&listing(&set, Source::Installed))
     } else {
         outln!("Đã cài / installed: {} v{}", set.id, set.version);
         Ok(())

@@ -3,17 +3,17 @@
 
 use crate::error::CliResult;
 use crate::output;
-use hoctap_core::criteria::builtin;
-use hoctap_core::engine::{AnswerValue, ItemAnswer};
-use hoctap_core::model::{Points, Schooling};
-use hoctap_core::store::assessments::{Subject, SubjectKind};
-use hoctap_core::store::households::{NewHousehold, NewMember};
-use hoctap_core::store::units::NewHamlet;
+use hoctap_domain::criteria::builtin;
+use hoctap_domain::engine::{AnswerValue, ItemAnswer};
+use hoctap_domain::model::{Points, Schooling, Subject, SubjectKind};
+use hoctap_store::households::{NewHousehold, NewMember};
+use hoctap_store::units::NewHamlet;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub fn run(data: Option<&Path>, json: bool) -> CliResult {
-    let mut store = super::open_store(data)?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
     let year = super::this_year();
     let hamlet = match store.hamlet_by_name("Thôn Đoài (demo)")? {
         Some(h) => h,
@@ -69,8 +69,9 @@ pub fn run(data: Option<&Path>, json: bool) -> CliResult {
             first_member.get_or_insert(m.id);
         }
     }
-    let set = builtin::builtin_set("cdht-324")
-        .ok_or_else(|| crate::error::CliError::Failure("built-in set cdht-324 missing".into()))?;
+    let set = builtin::builtin_set("cdht-324").ok_or_else(|| {
+        crate::error::CliError::failure("Thiếu bộ tiêu chí cdht-324 trong ứng dụng")
+    })?;
     let member = first_member.unwrap_or_default();
     let info = store.start_assessment(
         &Subject {

@@ -2,13 +2,9 @@
 
 use crate::error::{CliError, CliResult};
 use crate::output;
-use hoctap_core::evidence::{self, EvidenceError, IngestOptions, PhotoSource};
-use hoctap_core::store::StoreError;
+use hoctap_device::DeviceError;
+use hoctap_evidence::{self as evidence, IngestOptions, PhotoSource};
 use std::path::Path;
-
-fn evidence_error(e: EvidenceError) -> CliError {
-    StoreError::Evidence(e).into()
-}
 
 fn options(max_edge: Option<u32>, quality: Option<u8>) -> IngestOptions {
     let mut o = IngestOptions::default();
@@ -33,10 +29,10 @@ pub fn ingest(
 ) -> CliResult {
     let dir = match out {
         Some(d) => d.to_path_buf(),
-        None => super::data_dir(data)?.join(hoctap_core::store::EVIDENCE_DIR),
+        None => super::data_dir(data)?.join(hoctap_device::EVIDENCE_DIR),
     };
     let photo = evidence::ingest(PhotoSource::Path(file), &options(max_edge, quality), &dir)
-        .map_err(evidence_error)?;
+        .map_err(DeviceError::from)?;
     if json {
         return output::json(&photo);
     }
@@ -67,8 +63,8 @@ pub fn add(
     quality: Option<u8>,
     json: bool,
 ) -> CliResult {
-    let store = super::open_store(data)?;
-    let photo = store.attach_photo(
+    let dev = super::open_device(data)?;
+    let photo = dev.attach_photo(
         assessment,
         item,
         PhotoSource::Path(file),
@@ -89,9 +85,8 @@ pub fn add(
 
 /// `hoctap evidence list ASSESSMENT`.
 pub fn list(data: Option<&Path>, assessment: &str, json: bool) -> CliResult {
-    let store = super::open_store(data)?;
-    store.assessment(assessment)?;
-    let photos = store.photos_of(assessment)?;
+    let dev = super::open_device(data)?;
+    let photos = dev.photos_of(assessment)?;
     if json {
         return output::json(&photos);
     }
@@ -111,21 +106,21 @@ pub fn list(data: Option<&Path>, assessment: &str, json: bool) -> CliResult {
 
 /// `hoctap evidence remove ASSESSMENT INDICATOR SHA256`.
 pub fn remove(data: Option<&Path>, assessment: &str, item: &str, sha256: &str) -> CliResult {
-    let store = super::open_store(data)?;
-    if store.remove_photo(assessment, item, sha256)? {
+    let dev = super::open_device(data)?;
+    if dev.store().remove_photo(assessment, item, sha256)? {
         outln!("Đã gỡ ảnh / removed");
         Ok(())
     } else {
-        Err(CliError::Invalid(format!(
-            "Chỉ số {item} không có ảnh {sha256} / no such photo on that indicator"
+        Err(CliError::invalid(format!(
+            "Chỉ số {item} không có ảnh {sha256}"
         )))
     }
 }
 
 /// `hoctap evidence similar [--max-distance N]`.
 pub fn similar(data: Option<&Path>, max_distance: u32, json: bool) -> CliResult {
-    let store = super::open_store(data)?;
-    let pairs = store.similar_evidence(max_distance)?;
+    let dev = super::open_device(data)?;
+    let pairs = dev.similar_evidence(max_distance)?;
     if json {
         return output::json(&pairs);
     }
@@ -149,8 +144,8 @@ pub fn similar(data: Option<&Path>, max_distance: u32, json: bool) -> CliResult 
 
 /// `hoctap evidence gc`.
 pub fn gc(data: Option<&Path>, json: bool) -> CliResult {
-    let store = super::open_store(data)?;
-    let r = store.gc_evidence()?;
+    let dev = super::open_device(data)?;
+    let r = dev.gc_evidence()?;
     if json {
         output::json(&r)
     } else {

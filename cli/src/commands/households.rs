@@ -3,10 +3,10 @@
 use crate::error::{read_input, CliError, CliResult};
 use crate::output;
 use crate::MemberAddArgs;
-use hoctap_core::model::{Schooling, Sex};
-use hoctap_core::store::households::{HouseholdQuery, NewHousehold, NewMember};
-use hoctap_core::store::units::NewHamlet;
-use hoctap_core::text;
+use hoctap_domain::roster;
+use hoctap_domain::units::HamletKind;
+use hoctap_store::households::{HouseholdQuery, NewHousehold, NewMember};
+use hoctap_store::units::NewHamlet;
 use std::path::Path;
 
 pub fn hamlet_add(
@@ -16,7 +16,16 @@ pub fn hamlet_add(
     commune: Option<String>,
     json: bool,
 ) -> CliResult {
-    let store = super::open_store(data)?;
+    let kind = match kind.as_deref() {
+        None => None,
+        Some(k) => Some(HamletKind::from_code(k).ok_or_else(|| {
+            CliError::invalid(format!(
+                "--kind: \"{k}\" không hợp lệ (thon: thôn, to_dan_pho: tổ dân phố)"
+            ))
+        })?),
+    };
+    let dev = super::open_device(data)?;
+    let store = dev.store();
     let h = store.add_hamlet(&NewHamlet {
         name: name.into(),
         kind,
@@ -32,7 +41,8 @@ pub fn hamlet_add(
 }
 
 pub fn hamlet_list(data: Option<&Path>, json: bool) -> CliResult {
-    let store = super::open_store(data)?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
     let hamlets = store.hamlets()?;
     if json {
         return output::json(&hamlets);
@@ -52,7 +62,8 @@ pub fn household_add(
     phone: Option<String>,
     json: bool,
 ) -> CliResult {
-    let mut store = super::open_store(data)?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
     let hamlet = store.resolve_hamlet(hamlet)?;
     let row = store.add_household(&NewHousehold {
         hamlet_id: hamlet.id,
@@ -75,7 +86,8 @@ pub fn household_list(
     search: Option<String>,
     json: bool,
 ) -> CliResult {
-    let store = super::open_store(data)?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
     let hamlet_id = match hamlet {
         Some(h) => Some(store.resolve_hamlet(&h)?.id),
         None => None,
@@ -102,8 +114,8 @@ pub fn household_list(
 }
 
 pub fn household_show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
-    let store = super::open_store(data)?;
-    let d = store.household_detail(id)?;
+    let dev = super::open_device(data)?;
+    let d = dev.store().household_detail(id)?;
     if json {
         return output::json(&d);
     }
@@ -133,39 +145,41 @@ pub fn household_show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
     Ok(())
 }
 
+/// A yes/no option, read as the roster import reads the cell (có/không, yes/no, 1/0 …).
 fn yes_no(field: &str, v: Option<&str>) -> CliResult<Option<bool>> {
-    match v.map(text::fold).as_deref() {
+    match v.map(roster::yes_no) {
         None => Ok(None),
-        Some("co" | "yes" | "1" | "true") => Ok(Some(true)),
-        Some("khong" | "no" | "0" | "false") => Ok(Some(false)),
-        Some(other) => Err(CliError::Invalid(format!(
-            "--{field}: \"{other}\" phải là co hoặc khong / must be yes or no"
+        Some(Some(b)) => Ok(b),
+        Some(None) => Err(CliError::invalid(format!(
+            "--{field}: \"{}\" phải là có hoặc không",
+            v.unwrap_or_default()
         ))),
     }
 }
 
 pub fn member_add(data: Option<&Path>, a: &MemberAddArgs) -> CliResult {
-    let sex = match a.sex.as_deref().map(text::fold).as_deref() {
+    let sex = match a.sex.as_deref().map(roster::sex) {
         None => None,
-        Some("nam" | "male") => Some(Sex::Male),
-        Some("nu" | "female") => Some(Sex::Female),
-        Some("khac" | "other") => Some(Sex::Other),
-        Some(other) => {
-            return Err(CliError::Invalid(format!(
-                "--sex: \"{other}\" phải là nam, nu hoặc khac / must be male, female or other"
+        Some(Some(s)) => s,
+        Some(None) => {
+            return Err(CliError::invalid(format!(
+                "--sex: \"{}\" phải là nam, nữ hoặc khác",
+                a.sex.as_deref().unwrap_or_default()
             )))
         }
     };
-    let schooling = match a.schooling.as_deref() {
+    let schooling = match a.schooling.as_deref().map(roster::schooling) {
         None => None,
-        Some(s) => Some(Schooling::from_code(s).ok_or_else(|| {
-            CliError::Invalid(format!(
-                "--schooling: \"{s}\" không hợp lệ (preschool, in_school, out_of_school, finished, never)"
-            ))
-        })?),
+        Some(Some(s)) => s,
+        Some(None) => {
+            return Err(CliError::invalid(format!(
+                "--schooling: \"{}\" không hợp lệ (preschool, in_school, out_of_school, finished, never — hoặc: mầm non, đang đi học, bỏ học, đã học xong, chưa đi học)",
+                a.schooling.as_deref().unwrap_or_default()
+            )))
+        }
     };
-    let mut store = super::open_store(data)?;
-    let m = store.add_member(
+    let dev = super::open_device(data)?;
+    let m = dev.store().add_member(
         &a.household,
         &NewMember {
             name: a.name.clone(),
@@ -189,8 +203,8 @@ pub fn member_add(data: Option<&Path>, a: &MemberAddArgs) -> CliResult {
 
 pub fn import_roster(data: Option<&Path>, file: &str, json: bool) -> CliResult {
     let csv = read_input(file)?;
-    let mut store = super::open_store(data)?;
-    match store.import_roster(&csv)? {
+    let dev = super::open_device(data)?;
+    match dev.store().import_roster(&csv)? {
         Ok(report) => {
             if json {
                 output::json(&report)
@@ -211,16 +225,17 @@ pub fn import_roster(data: Option<&Path>, file: &str, json: bool) -> CliResult {
                 .map(|p| format!("{file}:{}: {}", p.line, p.message))
                 .collect();
             let message = format!(
-                "Không nhập gì: tệp có {} dòng lỗi / nothing imported, {} bad row(s):\n{}",
-                problems.len(),
+                "Không nhập gì: tệp có {} dòng lỗi:\n{}",
                 problems.len(),
                 lines.join("\n")
             );
+            let err = CliError::invalid(message)
+                .with_detail(format!("nothing imported, {} bad row(s)", problems.len()));
             if json {
                 output::json(&serde_json::json!({"imported": false, "problems": problems}))?;
-                return Err(CliError::InvalidReported(message));
+                return Err(err.reported());
             }
-            Err(CliError::Invalid(message))
+            Err(err)
         }
     }
 }

@@ -9,7 +9,9 @@ pub mod score;
 pub mod sync;
 
 use crate::error::{CliError, CliResult};
-use hoctap_core::store::Store;
+use hoctap_device::Device;
+use hoctap_domain::time::Clock;
+use hoctap_store::StoreError;
 use std::path::{Path, PathBuf};
 
 /// The data directory: `--data`, else `$HOCTAP_DATA` (handled by clap), else the platform's
@@ -19,26 +21,22 @@ pub fn data_dir(data: Option<&Path>) -> CliResult<PathBuf> {
         return Ok(d.to_path_buf());
     }
     dirs::data_dir().map(|d| d.join("hoctap")).ok_or_else(|| {
-        CliError::Invalid(
-            "Không xác định được thư mục dữ liệu; dùng --data DIR / no data directory: use --data DIR"
-                .into(),
-        )
+        CliError::invalid("Không xác định được thư mục dữ liệu; dùng --data DIR")
+            .with_detail("no data directory: use --data DIR")
     })
 }
 
-/// Open (creating if needed) the store in the data directory.
-pub fn open_store(data: Option<&Path>) -> CliResult<Store> {
+/// Open (creating if needed) the data directory.
+pub fn open_device(data: Option<&Path>) -> CliResult<Device> {
     let dir = data_dir(data)?;
-    Store::open_dir(&dir).map_err(|e| match e {
-        hoctap_core::store::StoreError::SchemaTooNew { .. } => CliError::Failure(e.to_string()),
-        other => CliError::Failure(format!(
-            "Không mở được dữ liệu ở {} / cannot open data: {other}",
-            dir.display()
-        )),
+    Device::open(&dir).map_err(|e| match e {
+        hoctap_device::DeviceError::Store(e @ StoreError::SchemaTooNew { .. }) => e.into(),
+        other => CliError::failure(format!("Không mở được dữ liệu ở {}", dir.display()))
+            .with_detail(other.detail()),
     })
 }
 
 /// The current year on this device.
 pub fn this_year() -> i32 {
-    hoctap_core::clock::current_year()
+    hoctap_store::SystemClock.current_year()
 }

@@ -3,7 +3,7 @@
 use crate::error::{read_input, CliResult};
 use crate::output;
 use crate::ScoreArgs;
-use hoctap_core::engine::{evaluate, Answers};
+use hoctap_domain::engine::{evaluate, Answers};
 
 pub fn run(args: &ScoreArgs) -> CliResult {
     let set = super::criteria::resolve_pure(&args.criteria)?;

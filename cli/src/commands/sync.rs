@@ -2,17 +2,15 @@
 
 use crate::error::{CliError, CliResult};
 use crate::output;
-use hoctap_core::sync::enroll::{enroll as enroll_device, parse_payload};
-use hoctap_core::sync::run::{NoProgress, Outcome, Progress, ProgressSink, RetryPolicy};
-use hoctap_core::sync::{run_sync, state, CancelHandle, ReqwestTransport, SyncError, SyncOptions};
+use hoctap_domain::url::server_base;
+use hoctap_sync::enroll::parse_payload;
+use hoctap_sync::run::{NoProgress, Outcome, Progress, ProgressSink, RetryPolicy};
+use hoctap_sync::{CancelHandle, ReqwestTransport, SyncError, SyncOptions};
 use std::path::Path;
 
-fn sync_error(e: SyncError) -> CliError {
-    match e {
-        SyncError::Auth(_) | SyncError::NotEnrolled => CliError::Invalid(e.to_string()),
-        SyncError::Store(s) => s.into(),
-        other => CliError::Failure(other.to_string()),
-    }
+fn transport(server: &str) -> CliResult<ReqwestTransport> {
+    ReqwestTransport::new(server)
+        .map_err(|e| CliError::failure("Không tạo được kết nối tới máy chủ").with_detail(e.0))
 }
 
 /// `hoctap enroll URL CODE` or `hoctap enroll --qr 'JSON'`.
@@ -30,20 +28,15 @@ pub fn enroll(
         }
         (None, Some(url), Some(code)) => (url, code),
         _ => {
-            return Err(CliError::Invalid(
-                "Cần URL và MÃ, hoặc --qr NỘI_DUNG / need URL and CODE, or --qr PAYLOAD".into(),
+            return Err(CliError::invalid(
+                "Cần địa chỉ máy chủ và mã đăng ký (hoctap enroll URL MÃ), hoặc --qr NỘI_DUNG",
             ))
         }
     };
-    if !(server.starts_with("http://") || server.starts_with("https://")) {
-        return Err(CliError::Invalid(format!(
-            "Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https:// / bad server URL: {server}"
-        )));
-    }
-    let store = super::open_store(data)?;
-    let transport = ReqwestTransport::new(&server).map_err(|e| CliError::Failure(e.0))?;
+    let server = server_base(&server).map_err(SyncError::from)?;
+    let dev = super::open_device(data)?;
     let host = std::env::var("HOSTNAME").ok();
-    let e = enroll_device(&store, &transport, &server, &code, host).map_err(sync_error)?;
+    let e = dev.enroll(&transport(&server)?, &server, &code, host)?;
     if json {
         output::json(&serde_json::json!({
             "device_id": e.device_id, "server": e.server, "scope": e.scope
@@ -81,16 +74,14 @@ impl ProgressSink for Bar {
 
 /// `hoctap sync`: one full run.
 pub fn sync(data: Option<&Path>, json: bool) -> CliResult {
-    let store = super::open_store(data)?;
-    let enrollment =
-        state::enrollment(&store)?.ok_or_else(|| sync_error(SyncError::NotEnrolled))?;
-    let transport =
-        ReqwestTransport::new(&enrollment.server).map_err(|e| CliError::Failure(e.0))?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
+    let enrollment = store.enrollment()?.ok_or(SyncError::NotEnrolled)?;
+    let transport = transport(&enrollment.server)?;
     let cancel = CancelHandle::new();
     let policy = RetryPolicy::default();
     let result = if json {
-        run_sync(
-            &store,
+        dev.sync(
             &transport,
             SyncOptions::default(),
             &policy,
@@ -101,18 +92,11 @@ pub fn sync(data: Option<&Path>, json: bool) -> CliResult {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
         let sink = Bar(bar);
-        let r = run_sync(
-            &store,
-            &transport,
-            SyncOptions::default(),
-            &policy,
-            &sink,
-            &cancel,
-        );
+        let r = dev.sync(&transport, SyncOptions::default(), &policy, &sink, &cancel);
         sink.0.finish_and_clear();
         r
     };
-    let counts = state::counts(&store)?;
+    let counts = store.outbox_counts()?;
     if json {
         output::json(&serde_json::json!({
             "outcome": result.outcome, "message": result.message, "report": result.report,
@@ -131,7 +115,7 @@ pub fn sync(data: Option<&Path>, json: bool) -> CliResult {
             r.returned
         );
         outln!(
-            "Hàng đợi: {} chờ gửi, {} đã gửi, {} cần sửa, {} bị kẹt.",
+            "Hàng đợi: {} chờ gửi, {} đã gửi, {} cần sửa, {} bị giữ lại.",
             counts.queued + counts.sending,
             counts.sent,
             counts.needs_correction,
@@ -146,34 +130,27 @@ pub fn sync(data: Option<&Path>, json: bool) -> CliResult {
             }
         }
     }
-    match result.outcome {
-        Outcome::Done => Ok(()),
-        Outcome::Auth => Err(CliError::Invalid(result.message.unwrap_or_default())),
-        _ => Err(CliError::Failure(result.message.unwrap_or_default())),
+    match (result.outcome, result.error) {
+        (Outcome::Done, _) => Ok(()),
+        (_, Some(e)) => Err(CliError::from(e).reported_if(json)),
+        (outcome, None) => Err(CliError::failure(format!("Đồng bộ dừng: {outcome}"))),
     }
 }
 
 /// `hoctap outbox`: every finalized assessment and its upload state.
 pub fn outbox(data: Option<&Path>, json: bool) -> CliResult {
-    let store = super::open_store(data)?;
-    let items = state::outbox(&store)?;
-    let counts = state::counts(&store)?;
+    let dev = super::open_device(data)?;
+    let store = dev.store();
+    let items = store.outbox()?;
+    let counts = store.outbox_counts()?;
     if json {
         return output::json(&serde_json::json!({"counts": counts, "items": items}));
     }
     for i in &items {
-        let state = match i.state.as_str() {
-            "queued" | "local" => "chờ gửi",
-            "sending" => "đang gửi",
-            "sent" => "đã gửi",
-            "needs_correction" => "cần sửa",
-            "wedged" => "bị kẹt",
-            other => other,
-        };
         outln!(
-            "{}  {:<10} {:<24} {} {}{}",
+            "{}  {:<18} {:<24} {} {}{}",
             i.id,
-            state,
+            i.state.label(),
             i.subject_name.as_deref().unwrap_or(&i.subject_id),
             i.model,
             i.year,
@@ -184,7 +161,7 @@ pub fn outbox(data: Option<&Path>, json: bool) -> CliResult {
         );
     }
     outln!(
-        "{} chờ gửi, {} đã gửi, {} cần sửa, {} bị kẹt",
+        "{} chờ gửi, {} đã gửi, {} cần sửa, {} bị giữ lại",
         counts.queued + counts.sending,
         counts.sent,
         counts.needs_correction,

@@ -3,7 +3,7 @@
 
 use super::{print_json, AdminError};
 use crate::db::{devices, roster, Db};
-use hoctap_core::sync::protocol::EnrollPayload;
+use hoctap_domain::protocol::EnrollPayload;
 use rand::Rng;
 use serde_json::json;
 
@@ -36,7 +36,7 @@ pub async fn enroll_code(
             Some(h) => {
                 if !found
                     .iter()
-                    .any(|f: &hoctap_core::sync::protocol::HamletRecord| f.id == h.id)
+                    .any(|f: &hoctap_domain::protocol::HamletRecord| f.id == h.id)
                 {
                     found.push(h);
                 }

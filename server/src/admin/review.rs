@@ -4,7 +4,7 @@
 use super::{print_json, AdminError};
 use crate::db::assessments::{self, Published};
 use crate::db::Db;
-use hoctap_core::criteria::load;
+use hoctap_domain::criteria::load;
 use serde_json::json;
 use std::path::Path;
 
@@ -84,7 +84,7 @@ pub async fn return_assessment(
     reviewer: Option<&str>,
     json_out: bool,
 ) -> Result<(), AdminError> {
-    let comment = hoctap_core::text::clean(comment);
+    let comment = hoctap_domain::text::clean(comment);
     if comment.is_empty() {
         return Err(AdminError::Invalid(
             "Cần ghi nhận xét khi trả phiếu / a comment is required".into(),

@@ -3,7 +3,7 @@
 use super::{print_json, AdminError};
 use crate::db::{now, roster, Db};
 use crate::{roster_csv, units};
-use hoctap_core::sync::protocol::HouseholdRecord;
+use hoctap_domain::protocol::HouseholdRecord;
 use serde_json::json;
 use std::path::Path;
 
@@ -67,6 +67,9 @@ pub fn units(province: Option<&str>, json_out: bool) -> Result<(), AdminError> {
 }
 
 pub async fn hamlet_add(db: &Db, name: &str, kind: &str, json_out: bool) -> Result<(), AdminError> {
+    let kind = hoctap_domain::units::HamletKind::from_code(kind).ok_or_else(|| {
+        AdminError::Invalid(format!("Loại thôn không hợp lệ: {kind} (thon, to_dan_pho)"))
+    })?;
     if name.trim().is_empty() {
         return Err(AdminError::Invalid(
             "Tên thôn trống / empty hamlet name".into(),
@@ -150,7 +153,7 @@ pub async fn import_roster(db: &Db, file: &Path, json_out: bool) -> Result<(), A
         members += h.members.len() as u64;
         added += 1;
         let rec = HouseholdRecord {
-            id: hoctap_core::clock::new_id(),
+            id: crate::clock::new_id(),
             hamlet_id,
             head: h.head,
             address: h.address,
@@ -171,11 +174,11 @@ pub async fn import_roster(db: &Db, file: &Path, json_out: bool) -> Result<(), A
 }
 
 pub async fn user_add(db: &Db, name: &str, role: &str, json_out: bool) -> Result<(), AdminError> {
-    let name = hoctap_core::text::clean(name);
+    let name = hoctap_domain::text::clean(name);
     if name.is_empty() {
         return Err(AdminError::Invalid("Tên trống / empty name".into()));
     }
-    let id = hoctap_core::clock::new_id();
+    let id = crate::clock::new_id();
     let mut tx = db.begin_write().await?;
     let exists = sqlx::query("SELECT 1 FROM users WHERE name = $1")
         .bind(&name)

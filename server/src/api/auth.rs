@@ -7,8 +7,8 @@ use crate::db::devices::{self, DeviceAuth};
 use axum::extract::FromRequestParts;
 use axum::http::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use axum::http::request::Parts;
-use hoctap_core::store::assessments::sha256_hex;
-use hoctap_core::sync::protocol::ErrorCode;
+use hoctap_domain::assessment::sha256_hex;
+use hoctap_domain::protocol::ErrorCode;
 
 /// The device making the request.
 pub struct Device(pub DeviceAuth);

@@ -15,8 +15,8 @@ use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hoctap_core::store::assessments::sha256_hex;
-use hoctap_core::sync::protocol::{BatchRequest, BatchResponse, EntryStatus, ErrorCode};
+use hoctap_domain::assessment::sha256_hex;
+use hoctap_domain::protocol::{BatchRequest, BatchResponse, EntryStatus, ErrorCode};
 
 fn json_response(body: String) -> Response {
     (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response()

@@ -14,7 +14,7 @@ use axum::http::header::CONTENT_RANGE;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use hoctap_core::sync::protocol::{
+use hoctap_domain::protocol::{
     BlobStatus, ErrorCode, BLOB_STATUS_HEADER, MAX_BLOB, MAX_CHUNK, UPLOAD_OFFSET_HEADER,
 };
 

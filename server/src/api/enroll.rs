@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::Json;
-use hoctap_core::store::assessments::sha256_hex;
-use hoctap_core::sync::protocol::{EnrollRequest, EnrollResponse, ErrorCode, Scope};
+use hoctap_domain::assessment::sha256_hex;
+use hoctap_domain::protocol::{EnrollRequest, EnrollResponse, ErrorCode, Scope};
 use rand::RngCore;
 
 /// A new random bearer token (256 bits, hex).

@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use hoctap_core::sync::protocol::{ApiError, ErrorCode};
+use hoctap_domain::protocol::{ApiError, ErrorCode};
 
 /// A failed request, ready to become a response.
 #[derive(Debug)]

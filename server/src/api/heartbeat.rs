@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::Json;
-use hoctap_core::sync::protocol::{Heartbeat, HeartbeatResponse};
+use hoctap_domain::protocol::{Heartbeat, HeartbeatResponse};
 
 pub async fn heartbeat(
     State(state): State<AppState>,

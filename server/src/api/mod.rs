@@ -17,9 +17,11 @@ use crate::db::Db;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, head, post, put};
 use axum::Router;
-use hoctap_core::sync::protocol::{API_PREFIX, MAX_CHUNK, MAX_JSON_BODY};
+use hoctap_domain::protocol::{API_PREFIX, MAX_CHUNK, MAX_JSON_BODY};
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -50,6 +52,18 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::ApiFailure::not_found("no such route") })
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::map_response(error::typed_errors))
+        // One log line per request (method, path, status, latency) on stderr; headers, and so
+        // device tokens, are never logged.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
         .with_state(state)
 }
 

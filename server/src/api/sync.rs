@@ -8,7 +8,7 @@ use crate::db::roster;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use hoctap_core::sync::protocol::SyncResponse;
+use hoctap_domain::protocol::SyncResponse;
 use serde::Deserialize;
 
 /// Default page size (records of any kind).

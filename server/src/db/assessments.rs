@@ -263,7 +263,7 @@ pub enum Published {
 /// Publish a validated criteria set.
 pub async fn publish_criteria(
     db: &Db,
-    set: &hoctap_core::criteria::CriteriaSet,
+    set: &hoctap_domain::criteria::CriteriaSet,
     source: &str,
 ) -> Result<Published, sqlx::Error> {
     let sha = set.sha256();

@@ -2,8 +2,8 @@
 //! hamlet scope, revocation and heartbeats.
 
 use super::{now, Db};
-use hoctap_core::store::assessments::sha256_hex;
-use hoctap_core::sync::protocol::{HamletRecord, Heartbeat};
+use hoctap_domain::assessment::sha256_hex;
+use hoctap_domain::protocol::{HamletRecord, Heartbeat};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -104,7 +104,7 @@ pub async fn enroll(
             Ok(HamletRecord {
                 id: r.try_get("id")?,
                 name: r.try_get("name")?,
-                kind: r.try_get("kind")?,
+                kind: super::code(r, "kind")?,
                 commune_code: r.try_get("commune_code")?,
             })
         })

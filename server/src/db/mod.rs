@@ -5,6 +5,7 @@
 pub mod assessments;
 pub mod devices;
 pub mod roster;
+pub mod scratch;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -192,4 +193,16 @@ pub fn flag(b: bool) -> i64 {
 /// An optional boolean as stored.
 pub fn opt_flag(b: Option<bool>) -> Option<i64> {
     b.map(flag)
+}
+
+/// Read a domain enum stored as its code.
+pub fn code<T: hoctap_domain::code::Code>(
+    r: &sqlx::any::AnyRow,
+    col: &str,
+) -> Result<T, sqlx::Error> {
+    let s: String = r.try_get(col)?;
+    T::from_code(&s).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: col.to_string(),
+        source: format!("unknown {} code \"{s}\"", T::WHAT).into(),
+    })
 }

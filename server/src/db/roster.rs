@@ -2,10 +2,11 @@
 //! and the incremental, scope-filtered reads behind `GET /sync`.
 
 use super::{flag, in_list, next_seq, next_seqs, now, opt_flag, placeholders, Db, MAX_BINDS};
-use hoctap_core::model::{Schooling, Sex};
-use hoctap_core::store::households::sex_from_code;
-use hoctap_core::sync::protocol::{CriteriaRecord, HamletRecord, HouseholdRecord, MemberRecord};
-use hoctap_core::text;
+use hoctap_domain::model::{Schooling, Sex};
+
+use hoctap_domain::protocol::{CriteriaRecord, HamletRecord, HouseholdRecord, MemberRecord};
+use hoctap_domain::text;
+use hoctap_domain::units::HamletKind;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::{HashMap, HashSet};
@@ -19,7 +20,7 @@ fn hamlet_from(r: &AnyRow) -> Result<HamletRecord, sqlx::Error> {
     Ok(HamletRecord {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
-        kind: r.try_get("kind")?,
+        kind: super::code(r, "kind")?,
         commune_code: r.try_get("commune_code")?,
     })
 }
@@ -28,7 +29,7 @@ fn hamlet_from(r: &AnyRow) -> Result<HamletRecord, sqlx::Error> {
 pub async fn add_hamlet(
     db: &Db,
     name: &str,
-    kind: &str,
+    kind: HamletKind,
     commune_code: Option<&str>,
 ) -> Result<Option<HamletRecord>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
@@ -45,7 +46,7 @@ pub async fn add_hamlet(
     let rec = HamletRecord {
         id: uuid::Uuid::now_v7().to_string(),
         name,
-        kind: kind.to_string(),
+        kind,
         commune_code: commune_code.map(str::to_string),
     };
     sqlx::query(
@@ -55,7 +56,7 @@ pub async fn add_hamlet(
     .bind(&rec.id)
     .bind(&rec.name)
     .bind(&key)
-    .bind(&rec.kind)
+    .bind(rec.kind.code())
     .bind(&rec.commune_code)
     .bind(now())
     .bind(seq)
@@ -335,7 +336,7 @@ async fn members_of(
                 sex: r
                     .try_get::<Option<String>, _>("sex")?
                     .as_deref()
-                    .and_then(sex_from_code),
+                    .and_then(Sex::from_code),
                 relation: r.try_get("relation")?,
                 schooling: r
                     .try_get::<Option<String>, _>("schooling")?
@@ -358,14 +359,14 @@ pub struct ChangePage {
     pub hamlets: Vec<HamletRecord>,
     pub households: Vec<HouseholdRecord>,
     pub criteria: Vec<CriteriaRecord>,
-    pub returned: Vec<hoctap_core::sync::protocol::ReturnedRecord>,
+    pub returned: Vec<hoctap_domain::protocol::ReturnedRecord>,
 }
 
 enum Change {
     Hamlet(HamletRecord),
     Household(HouseholdRecord),
     Criteria(CriteriaRecord),
-    Returned(hoctap_core::sync::protocol::ReturnedRecord),
+    Returned(hoctap_domain::protocol::ReturnedRecord),
 }
 
 /// Read the changes after `cursor` visible to `device_id`, at most `limit` records.
@@ -451,7 +452,7 @@ pub async fn changes(
     for r in &rows {
         all.push((
             r.try_get("returned_seq")?,
-            Change::Returned(hoctap_core::sync::protocol::ReturnedRecord {
+            Change::Returned(hoctap_domain::protocol::ReturnedRecord {
                 assessment_id: r.try_get("id")?,
                 comment: r
                     .try_get::<Option<String>, _>("review_comment")?

@@ -4,12 +4,11 @@
 //!
 //! Usage: `crash-writer DATA_DIR HOUSEHOLD_ID SEED`
 
-use hoctap_core::criteria::builtin::builtin_set;
-use hoctap_core::engine::{AnswerValue, ItemAnswer};
-use hoctap_core::model::Points;
-use hoctap_core::store::assessments::{Subject, SubjectKind};
-use hoctap_core::store::households::NewMember;
-use hoctap_core::store::Store;
+use hoctap_domain::criteria::builtin::builtin_set;
+use hoctap_domain::engine::{AnswerValue, ItemAnswer};
+use hoctap_domain::model::{Points, Subject, SubjectKind};
+use hoctap_store::households::NewMember;
+use hoctap_store::Store;
 use rand::{Rng, SeedableRng};
 use std::io::Write;
 
@@ -26,7 +25,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: crash-writer DATA_DIR HOUSEHOLD_ID SEED".into());
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed.parse()?);
-    let mut store = Store::open_dir(std::path::Path::new(dir))?;
+    let store = Store::open_dir(std::path::Path::new(dir))?;
     let set = builtin_set("cdht-324").ok_or("cdht-324 missing")?;
     let stdout = std::io::stdout();
     writeln!(stdout.lock(), "READY")?;

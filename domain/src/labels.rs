@@ -1,0 +1,105 @@
+//! Vietnamese labels of every code a person reads: models, results, outbox and subject states,
+//! sex, schooling, set status, hamlet kinds. One owner: the CLI, the bindings and the server all
+//! call these, so a state never reads two ways.
+
+use crate::criteria::{CriteriaSet, SetStatus};
+use crate::engine::Status;
+use crate::model::{Model, Schooling, Sex};
+use crate::state::{SubjectStatus, SyncState};
+use crate::units::HamletKind;
+
+/// Vietnamese title of a model.
+pub fn model_title(m: Model) -> &'static str {
+    match m {
+        Model::GiaDinh => "Gia đình học tập",
+        Model::DongHo => "Dòng họ học tập",
+        Model::CongDong => "Cộng đồng học tập",
+        Model::DonVi => "Đơn vị học tập",
+        Model::CongDan => "Công dân học tập",
+    }
+}
+
+/// Result of an evaluation ("Đạt", "Chưa đạt", "Chưa đủ thông tin").
+pub fn result_status(s: Status) -> &'static str {
+    match s {
+        Status::Passed => "Đạt",
+        Status::Failed => "Chưa đạt",
+        Status::Incomplete => "Chưa đủ thông tin",
+    }
+}
+
+/// Outbox state of a finalized assessment.
+pub fn sync_state(s: SyncState) -> &'static str {
+    match s {
+        SyncState::Local => "Chưa gửi (máy chưa đăng ký)",
+        SyncState::Queued => "Đang chờ gửi",
+        SyncState::Sending => "Đang gửi",
+        SyncState::Sent => "Đã gửi",
+        SyncState::NeedsCorrection => "Cần sửa",
+        SyncState::Wedged => "Bị giữ lại",
+    }
+}
+
+/// Where a subject stands for a year.
+pub fn subject_status(s: SubjectStatus) -> &'static str {
+    match s {
+        SubjectStatus::NotRegistered => "Chưa đăng ký",
+        SubjectStatus::Registered => "Đã đăng ký",
+        SubjectStatus::Draft => "Đang đánh giá",
+        SubjectStatus::Finalized => "Đã chốt, chưa gửi",
+        SubjectStatus::Sent => "Đã gửi",
+        SubjectStatus::NeedsCorrection => "Cần sửa",
+        SubjectStatus::Recognised => "Đã công nhận",
+    }
+}
+
+/// Sex of a member.
+pub fn sex(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "Nam",
+        Sex::Female => "Nữ",
+        Sex::Other => "Khác",
+    }
+}
+
+/// Schooling situation of a member.
+pub fn schooling(s: Schooling) -> &'static str {
+    match s {
+        Schooling::Preschool => "Chưa đến tuổi đi học",
+        Schooling::InSchool => "Đang đi học",
+        Schooling::OutOfSchool => "Bỏ học / không đi học",
+        Schooling::Finished => "Đã học xong",
+        Schooling::Never => "Chưa từng đi học",
+    }
+}
+
+/// Status of a criteria set's content.
+pub fn set_status(s: SetStatus) -> &'static str {
+    match s {
+        SetStatus::Official => "chính thức",
+        SetStatus::Partial => "chưa đầy đủ",
+        SetStatus::Template => "mẫu",
+    }
+}
+
+/// Kind of hamlet.
+pub fn hamlet_kind(k: HamletKind) -> &'static str {
+    match k {
+        HamletKind::Thon => "Thôn",
+        HamletKind::ToDanPho => "Tổ dân phố",
+    }
+}
+
+/// Warning shown with an assessment whose set cannot report "đạt": a template, or a set that
+/// lacks official items or its pass threshold.
+pub fn set_notice(set: &CriteriaSet) -> Option<&'static str> {
+    match set.status {
+        SetStatus::Template => {
+            Some("Mẫu — không phải bộ tiêu chí chính thức; kết quả chỉ để tham khảo")
+        }
+        _ if set.is_incomplete() => Some(
+            "Bộ tiêu chí chưa đầy đủ (thiếu chỉ số hoặc ngưỡng công nhận chính thức): kết quả sẽ là “chưa đủ thông tin”",
+        ),
+        _ => None,
+    }
+}

@@ -1,0 +1,297 @@
+//! The sync protocol between a device and the aggregation server (`/api/v1`): the JSON messages
+//! both sides exchange. Shared by the server (axum) and the device's sync so they cannot drift.
+//!
+//! Flow of one sync run:
+//! 1. `GET /sync?cursor=C` until `more == false`: roster changes, criteria sets, assessments
+//!    returned for correction, server time (clock skew is measured from it);
+//! 2. for every photo referenced by a queued assessment: `HEAD /blobs/{sha256}` (how much the
+//!    server has), then `PUT /blobs/{sha256}` with `Content-Range: bytes START-END/TOTAL` chunks
+//!    from that offset; the server counts a blob only once its SHA-256 is verified;
+//! 3. `PUT /batches/{batch_uuid}` with a manifest of finalized assessments; each is answered
+//!    `created`, `duplicate`, `conflict` or `incomplete` (missing blobs listed). Replaying a batch
+//!    returns the stored answers;
+//! 4. `POST /heartbeat` with the device's queue and storage.
+//!
+//! Every request but `/enroll` carries `Authorization: Bearer <device token>`. Errors are
+//! [`ApiError`] with an HTTP status from [`ErrorCode::status`].
+
+use serde::{Deserialize, Serialize};
+
+/// API prefix.
+pub const API_PREFIX: &str = "/api/v1";
+/// Largest chunk of a blob upload the server accepts in one request (bytes).
+pub const MAX_CHUNK: u64 = 1024 * 1024;
+/// Largest blob (a stored evidence photo is far smaller; this guards the server).
+pub const MAX_BLOB: u64 = 20 * 1024 * 1024;
+/// Largest JSON body (a batch manifest).
+pub const MAX_JSON_BODY: usize = 8 * 1024 * 1024;
+/// Header carrying how many bytes of a blob the server holds.
+pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
+/// Header saying whether a blob is complete (`complete`) or still partial (`partial`).
+pub const BLOB_STATUS_HEADER: &str = "blob-status";
+
+/// Machine-readable error codes (stable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Malformed request: bad JSON, bad header, bad id (400).
+    BadRequest,
+    /// Missing, unknown or revoked token; bad or used enrollment code (401).
+    Unauthorized,
+    /// The device acts outside its hamlets (403).
+    Forbidden,
+    /// Unknown resource (404).
+    NotFound,
+    /// Upload offset does not match what the server holds (409).
+    OffsetMismatch,
+    /// Same id, other content (409).
+    Conflict,
+    /// Body too large (413).
+    TooLarge,
+    /// The uploaded bytes do not hash to the blob's name (422).
+    HashMismatch,
+    /// Semantically invalid content (422).
+    Invalid,
+    /// Slow down (429); `Retry-After` says for how long.
+    RateLimited,
+    /// The server failed (500): transient for the client.
+    Internal,
+    /// The server is starting or overloaded (503): transient.
+    Unavailable,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::OffsetMismatch | ErrorCode::Conflict => 409,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::HashMismatch | ErrorCode::Invalid => 422,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
+        }
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// Vietnamese, for the cadre.
+    pub message: String,
+    /// English detail for logs and support.
+    pub detail: Option<String>,
+}
+
+/// What a QR code from `hoctap-server admin enroll-code` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollPayload {
+    /// Base URL of the server, e.g. `https://khuyenhoc.example.vn`.
+    pub server: String,
+    /// One-time enrollment code.
+    pub code: String,
+    /// Hamlet the code is for (display only).
+    pub hamlet: Option<String>,
+}
+
+/// `POST /enroll`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: Option<String>,
+    pub app_version: Option<String>,
+}
+
+/// The hamlets a device may act in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub province_code: Option<String>,
+    pub commune_code: Option<String>,
+    pub hamlets: Vec<HamletRecord>,
+}
+
+/// Answer to `POST /enroll`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    /// Bearer token; the server keeps only its hash.
+    pub token: String,
+    pub scope: Scope,
+    /// RFC 3339 UTC.
+    pub server_time: String,
+}
+
+/// A hamlet as the server sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HamletRecord {
+    pub id: String,
+    pub name: String,
+    pub kind: crate::units::HamletKind,
+    pub commune_code: Option<String>,
+}
+
+/// A household as exchanged (roster pull, and with device-created households in a manifest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdRecord {
+    pub id: String,
+    pub hamlet_id: String,
+    pub head: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub roster_code: Option<String>,
+    pub members: Vec<MemberRecord>,
+}
+
+/// A member as exchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    pub id: String,
+    pub name: String,
+    pub birth_year: Option<i32>,
+    pub sex: Option<crate::model::Sex>,
+    pub relation: Option<String>,
+    pub schooling: Option<crate::model::Schooling>,
+    pub literate: Option<bool>,
+    pub cdht: Option<bool>,
+    pub cdht_group: Option<String>,
+    #[serde(default)]
+    pub unable_to_learn: bool,
+}
+
+/// A criteria set published by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriteriaRecord {
+    pub id: String,
+    pub version: u32,
+    pub sha256: String,
+    /// The TOML text; the device validates it before installing.
+    pub source: String,
+}
+
+/// An assessment a reviewer sent back for correction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnedRecord {
+    pub assessment_id: String,
+    pub comment: String,
+    pub reviewer: Option<String>,
+    pub returned_at: String,
+}
+
+/// Answer to `GET /sync?cursor=C`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// Pass back as `cursor` next time.
+    pub cursor: i64,
+    /// More changes are waiting: ask again with the new cursor.
+    pub more: bool,
+    pub server_time: String,
+    pub hamlets: Vec<HamletRecord>,
+    pub households: Vec<HouseholdRecord>,
+    pub criteria: Vec<CriteriaRecord>,
+    pub returned: Vec<ReturnedRecord>,
+}
+
+/// Answer to `PUT /blobs/{sha256}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub sha256: String,
+    /// Bytes the server holds.
+    pub received: u64,
+    /// Verified and counted.
+    pub complete: bool,
+}
+
+/// One finalized assessment in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub id: String,
+    /// SHA-256 of `content`, as frozen at finalization.
+    pub content_sha256: String,
+    /// The canonical JSON exactly as hashed (a string so that no byte changes in transit).
+    pub content: String,
+    /// Every evidence photo the content references.
+    pub evidence: Vec<String>,
+    /// The subject household when the device created it (unknown to the server yet).
+    pub household: Option<HouseholdRecord>,
+}
+
+/// `PUT /batches/{batch_uuid}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRequest {
+    pub assessments: Vec<ManifestEntry>,
+}
+
+/// Outcome for one assessment of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryStatus {
+    /// Stored now.
+    Created,
+    /// The server already had this id with identical content.
+    Duplicate,
+    /// Same id, other content: never overwritten (see `code`).
+    Conflict,
+    /// Some referenced blobs are missing: upload them and send again.
+    Incomplete,
+    /// Refused for this record only (bad content, outside scope): see `code`.
+    Rejected,
+}
+
+/// The server's score of an assessment, compared with the device's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerScore {
+    pub status: crate::engine::Status,
+    /// Hundredths of a point.
+    pub total: u32,
+    /// The device's score differs from the server's re-scoring.
+    pub mismatch: bool,
+}
+
+/// Answer for one manifest entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryResult {
+    pub id: String,
+    pub status: EntryStatus,
+    pub code: Option<ErrorCode>,
+    pub message: Option<String>,
+    #[serde(default)]
+    pub missing_blobs: Vec<String>,
+    pub server_score: Option<ServerScore>,
+}
+
+/// Answer to `PUT /batches/{batch_uuid}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResponse {
+    pub batch_id: String,
+    pub results: Vec<EntryResult>,
+    pub server_time: String,
+}
+
+/// `POST /heartbeat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub queue_length: u64,
+    pub free_bytes: Option<u64>,
+    pub app_version: String,
+    pub last_sync: Option<String>,
+    /// The device's clock, RFC 3339 UTC.
+    pub device_time: String,
+}
+
+/// Answer to `POST /heartbeat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    pub server_time: String,
+}
+
+/// Whether a string is a lower-case hex SHA-256 (blob ids are checked before any path is built).
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
