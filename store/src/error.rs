@@ -161,12 +161,13 @@ impl StoreError {
             | StoreError::HamletExists { .. }
             | StoreError::HamletAmbiguous { .. }
             | StoreError::DuplicateRosterCode { .. }
-            | StoreError::BadCode { .. } => ErrorClass::Input,
-            StoreError::Finalized(_)
+            | StoreError::BadCode { .. }
+            // Asking for what the record's state rules out (as the façade documents them).
             | StoreError::NotFinalized(_)
             | StoreError::AlreadyFinalized { .. }
             | StoreError::AlreadyCorrected { .. }
-            | StoreError::HamletClash { .. } => ErrorClass::Conflict,
+            | StoreError::HamletClash { .. } => ErrorClass::Input,
+            StoreError::Finalized(_) => ErrorClass::Conflict,
             StoreError::Sqlite(_)
             | StoreError::Io { .. }
             | StoreError::CorruptSetting { .. }
