@@ -194,7 +194,14 @@ pub struct SyncResponse {
     pub households: Vec<HouseholdRecord>,
     pub criteria: Vec<CriteriaRecord>,
     pub returned: Vec<ReturnedRecord>,
+    /// Content encodings the server takes for request bodies (`"gzip"`): a device compresses its
+    /// manifests only when the server said so. Absent from servers that take none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_encodings: Vec<String>,
 }
+
+/// The request-body encoding devices use when the server takes it.
+pub const GZIP: &str = "gzip";
 
 /// Answer to `PUT /blobs/{sha256}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,7 +24,7 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::outbox::Outbox;
 use hoctap_domain::protocol::{
     ApiError, BatchRequest, BatchResponse, BlobStatus, EntryStatus, ErrorCode, Heartbeat,
-    HeartbeatResponse, SyncResponse, API_PREFIX, BLOB_STATUS_HEADER, UPLOAD_OFFSET_HEADER,
+    HeartbeatResponse, SyncResponse, API_PREFIX, BLOB_STATUS_HEADER, GZIP, UPLOAD_OFFSET_HEADER,
 };
 use hoctap_domain::time::{self, Clock};
 use hoctap_store::apply::Applied;
@@ -77,6 +77,14 @@ pub struct SyncOptions {
     pub chunk_size: u64,
     /// Assessments per manifest.
     pub batch_size: usize,
+    /// Records per roster page (`None`: the server's default). After a cut, the pull resumes
+    /// after the last page applied.
+    pub page_size: Option<u32>,
+    /// Ask for compressed answers (`Accept-Encoding: gzip`) and inflate them here. For
+    /// transports that do not do it themselves (reqwest does; a raw platform stack may not).
+    pub accept_gzip: bool,
+    /// Compress manifests (`Content-Encoding: gzip`) when the server says it takes them.
+    pub gzip_manifests: bool,
     pub app_version: String,
 }
 
@@ -85,10 +93,16 @@ impl Default for SyncOptions {
         SyncOptions {
             chunk_size: 256 * 1024,
             batch_size: 50,
+            page_size: None,
+            accept_gzip: false,
+            gzip_manifests: true,
             app_version: hoctap_domain::ENGINE_VERSION.to_string(),
         }
     }
 }
+
+/// Largest answer inflated from gzip (a roster page is far smaller): guards the device's memory.
+const MAX_INFLATED: u64 = 64 * 1024 * 1024;
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -144,6 +158,8 @@ pub struct SyncMachine {
     retried: HashSet<String>,
     /// The photo whose upload is open (remembered by the outbox), as last read or written.
     open_blob: Option<String>,
+    /// The server said (in a pulled page) that it takes gzip-compressed request bodies.
+    server_takes_gzip: bool,
     report: SyncReport,
 }
 
@@ -168,6 +184,42 @@ fn classify(resp: &HttpResponse) -> SyncError {
         408 | 500..=599 => SyncError::Transient(detail),
         _ => SyncError::Protocol(detail),
     }
+}
+
+/// Compress a request body (gzip, level 6).
+fn gzip(body: &[u8]) -> Result<Vec<u8>, SyncError> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::new(6),
+    );
+    enc.write_all(body)
+        .and_then(|()| enc.finish())
+        .map_err(|e| SyncError::Protocol(format!("cannot compress a manifest: {e}")))
+}
+
+/// The response with its body inflated when it came gzip-compressed and the transport left it
+/// so; a body that inflates past [`MAX_INFLATED`] is refused.
+fn inflated(mut resp: HttpResponse) -> Result<HttpResponse, SyncError> {
+    use std::io::Read;
+    let gzipped = resp
+        .header("content-encoding")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(GZIP));
+    if !gzipped {
+        return Ok(resp);
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(resp.body.as_slice())
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| SyncError::Protocol(format!("damaged compressed answer: {e}")))?;
+    if out.len() as u64 > MAX_INFLATED {
+        return Err(SyncError::Protocol("compressed answer too large".into()));
+    }
+    resp.body = out;
+    resp.headers
+        .retain(|(k, _)| !k.eq_ignore_ascii_case("content-encoding"));
+    Ok(resp)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(resp: &HttpResponse) -> Result<T, SyncError> {
@@ -198,6 +250,7 @@ impl SyncMachine {
             split: false,
             retried: HashSet::new(),
             open_blob: outbox.open_blob()?,
+            server_takes_gzip: false,
             report: SyncReport::default(),
         })
     }
@@ -230,6 +283,9 @@ impl SyncMachine {
         if method == Method::Post || path.starts_with("/batches/") {
             headers.push(("content-type".into(), "application/json".into()));
         }
+        if self.options.accept_gzip {
+            headers.push(("accept-encoding".into(), GZIP.into()));
+        }
         for (k, v) in extra {
             headers.push((k.to_string(), v.clone()));
         }
@@ -247,9 +303,14 @@ impl SyncMachine {
             match self.phase {
                 Phase::Pull => {
                     let cursor = outbox.cursor()?;
+                    let limit = self
+                        .options
+                        .page_size
+                        .map(|n| format!("&limit={n}"))
+                        .unwrap_or_default();
                     let request = self.request(
                         Method::Get,
-                        format!("/sync?cursor={cursor}"),
+                        format!("/sync?cursor={cursor}{limit}"),
                         Vec::new(),
                         &[],
                     );
@@ -339,12 +400,23 @@ impl SyncMachine {
                 }
                 Phase::Batches => match self.plan_batch(outbox)? {
                     Some((batch_id, body, ids)) => {
-                        let request = self.request(
-                            Method::Put,
-                            format!("/batches/{batch_id}"),
-                            body.into_bytes(),
-                            &[],
-                        );
+                        // The stored body is the JSON; it is compressed afresh for each send
+                        // (deterministically), so a replay carries the same manifest.
+                        let request = if self.options.gzip_manifests && self.server_takes_gzip {
+                            self.request(
+                                Method::Put,
+                                format!("/batches/{batch_id}"),
+                                gzip(body.as_bytes())?,
+                                &[("content-encoding", GZIP.into())],
+                            )
+                        } else {
+                            self.request(
+                                Method::Put,
+                                format!("/batches/{batch_id}"),
+                                body.into_bytes(),
+                                &[],
+                            )
+                        };
                         return Ok(Some(Job {
                             kind: JobKind::Batch {
                                 batch_id,
@@ -478,12 +550,14 @@ impl SyncMachine {
         job: &Job,
         resp: HttpResponse,
     ) -> Result<(), SyncError> {
+        let resp = inflated(resp)?;
         match &job.kind {
             JobKind::Pull { .. } => {
                 if resp.status != 200 {
                     return Err(classify(&resp));
                 }
                 let page: SyncResponse = parse(&resp)?;
+                self.server_takes_gzip = page.request_encodings.iter().any(|e| e == GZIP);
                 if let Some(skew) = time::skew_ms(&page.server_time, self.clock.now()) {
                     outbox.record_skew(skew)?;
                     self.report.clock_skew_ms = Some(skew);

@@ -250,7 +250,10 @@ fn drive(
             Err(e) => return ended(Some(&machine), Outcome::Failed, Some(e)),
         };
         let label = match &job.kind {
-            JobKind::Pull { .. } => "Đang nhận dữ liệu từ máy chủ".to_string(),
+            JobKind::Pull { .. } => match machine.report().pulled.households {
+                0 => "Đang nhận dữ liệu từ máy chủ".to_string(),
+                n => format!("Đang nhận danh sách: đã nhận {n} hộ"),
+            },
             JobKind::BlobProbe { .. } | JobKind::BlobChunk { .. } => {
                 "Đang gửi ảnh minh chứng".into()
             }

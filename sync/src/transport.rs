@@ -22,12 +22,23 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// A transport to `base` (e.g. `http://127.0.0.1:8080`).
+    /// A transport to `base` (e.g. `http://127.0.0.1:8080`) that asks for compressed answers
+    /// (`Accept-Encoding: gzip`) and inflates them.
     pub fn new(base: &str) -> Result<ReqwestTransport, TransportError> {
+        Self::with_compression(base, true)
+    }
+
+    /// Like [`ReqwestTransport::new`]; `compression: false` asks for plain answers (to measure
+    /// what compression saves).
+    pub fn with_compression(
+        base: &str,
+        compression: bool,
+    ) -> Result<ReqwestTransport, TransportError> {
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(20))
             .timeout(Duration::from_secs(120))
             .user_agent(concat!("hoctap/", env!("CARGO_PKG_VERSION")))
+            .gzip(compression)
             .build()
             .map_err(|e| TransportError(format!("HTTP client: {e}")))?;
         Ok(ReqwestTransport {

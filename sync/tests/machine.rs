@@ -350,6 +350,7 @@ fn page(more: bool, cursor: i64) -> HttpResponse {
             households: vec![],
             criteria: vec![],
             returned: vec![],
+            request_encodings: vec![],
         },
     )
 }
@@ -934,4 +935,102 @@ fn an_unreadable_answer_is_a_protocol_error() {
         )
         .unwrap_err();
     assert!(matches!(err, SyncError::Protocol(_)), "{err:?}");
+}
+
+fn gunzip(b: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(b)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn gzipped(resp: HttpResponse) -> HttpResponse {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    enc.write_all(&resp.body).unwrap();
+    let mut headers = resp.headers;
+    headers.push(("content-encoding".into(), "gzip".into()));
+    HttpResponse {
+        status: resp.status,
+        headers,
+        body: enc.finish().unwrap(),
+    }
+}
+
+#[test]
+fn manifests_go_gzipped_once_the_server_says_it_takes_them_and_replay_identically() {
+    let mut o = FakeOutbox::default();
+    o.queue("a", &[]);
+    let mut r = Run::new(o, &[]);
+    let j = r.expect("pull");
+    let mut p: SyncResponse = serde_json::from_slice(&page(false, 3).body).unwrap();
+    p.request_encodings = vec!["gzip".into()];
+    // The answer itself arrives compressed and is inflated by the machine.
+    r.reply(&j, gzipped(json_resp(200, &p))).unwrap();
+    assert_eq!(r.o.cursor, 3);
+    let b = r.expect("batch");
+    assert!(b
+        .request
+        .headers
+        .contains(&("content-encoding".into(), "gzip".into())));
+    let stored = &r.o.batches[0].0.body;
+    assert_eq!(
+        gunzip(&b.request.body),
+        stored.as_bytes(),
+        "the stored manifest, compressed"
+    );
+    assert!(b.request.body.len() < stored.len());
+    r.m.failed(&b);
+    let replay = r.expect("batch");
+    assert_eq!(
+        replay.request, b.request,
+        "compressed the same way on replay"
+    );
+    r.reply(
+        &replay,
+        gzipped(batch_answer(
+            &replay,
+            vec![entry("a", EntryStatus::Created)],
+        )),
+    )
+    .unwrap();
+    assert_eq!(r.o.item("a").state, SyncState::Sent);
+    r.finish();
+}
+
+#[test]
+fn a_server_that_did_not_say_so_gets_plain_manifests() {
+    let mut o = FakeOutbox::default();
+    o.queue("a", &[]);
+    let mut r = Run::new(o, &[]);
+    r.pull();
+    let b = r.expect("batch");
+    assert!(!b
+        .request
+        .headers
+        .iter()
+        .any(|(k, _)| k == "content-encoding"));
+    assert_eq!(b.request.body, r.o.batches[0].0.body.as_bytes());
+}
+
+#[test]
+fn page_size_and_accept_encoding_options_shape_the_pull() {
+    let options = SyncOptions {
+        page_size: Some(200),
+        accept_gzip: true,
+        ..SyncOptions::default()
+    };
+    let mut r = Run::with_options(FakeOutbox::default(), &[], options);
+    let j = r.expect("pull");
+    assert_eq!(j.request.path, "/api/v1/sync?cursor=0&limit=200");
+    assert!(j
+        .request
+        .headers
+        .contains(&("accept-encoding".into(), "gzip".into())));
+    // A damaged compressed answer is a protocol error, not a crash.
+    let mut bad = page(false, 1);
+    bad.headers.push(("content-encoding".into(), "gzip".into()));
+    assert!(matches!(r.reply(&j, bad), Err(SyncError::Protocol(_))));
 }

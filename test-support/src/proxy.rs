@@ -28,6 +28,8 @@ pub struct FaultProxy {
     pub upstream_bytes: Arc<AtomicU64>,
     /// Connections cut so far.
     pub cuts: Arc<AtomicU64>,
+    /// The `cursor` of every `GET /api/v1/sync` request that reached the server, in order.
+    pub pull_cursors: Arc<Mutex<Vec<i64>>>,
 }
 
 impl FaultProxy {
@@ -42,13 +44,15 @@ impl FaultProxy {
             stop: Arc::new(AtomicBool::new(false)),
             upstream_bytes: Arc::new(AtomicU64::new(0)),
             cuts: Arc::new(AtomicU64::new(0)),
+            pull_cursors: Arc::new(Mutex::new(Vec::new())),
         };
-        let (target, faults, stop, up, cuts) = (
+        let (target, faults, stop, up, cuts, pulls) = (
             proxy.target.clone(),
             proxy.faults.clone(),
             proxy.stop.clone(),
             proxy.upstream_bytes.clone(),
             proxy.cuts.clone(),
+            proxy.pull_cursors.clone(),
         );
         std::thread::spawn(move || {
             let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
@@ -63,8 +67,8 @@ impl FaultProxy {
                             None
                         };
                         let t = target.lock().expect("target").clone();
-                        let up = up.clone();
-                        std::thread::spawn(move || pipe(client, &t, budget, up));
+                        let (up, pulls) = (up.clone(), pulls.clone());
+                        std::thread::spawn(move || pipe(client, &t, budget, up, pulls));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
                 }
@@ -92,7 +96,31 @@ impl Drop for FaultProxy {
     }
 }
 
-fn pipe(client: TcpStream, target: &str, budget: Option<u64>, up: Arc<AtomicU64>) {
+/// Record the cursor of every pull request line in a piece of upstream bytes (request lines are
+/// never split across reads in practice: the client writes each head in one piece).
+fn note_pulls(data: &[u8], pulls: &Mutex<Vec<i64>>) {
+    const PULL: &[u8] = b"GET /api/v1/sync?cursor=";
+    let mut rest = data;
+    while let Some(i) = rest.windows(PULL.len()).position(|w| w == PULL) {
+        rest = &rest[i + PULL.len()..];
+        let digits: String = rest
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .map(|&b| b as char)
+            .collect();
+        if let Ok(c) = digits.parse() {
+            pulls.lock().expect("pulls").push(c);
+        }
+    }
+}
+
+fn pipe(
+    client: TcpStream,
+    target: &str,
+    budget: Option<u64>,
+    up: Arc<AtomicU64>,
+    pulls: Arc<Mutex<Vec<i64>>>,
+) {
     let Ok(server) = TcpStream::connect(target) else {
         let _ = client.shutdown(Shutdown::Both);
         return;
@@ -108,7 +136,7 @@ fn pipe(client: TcpStream, target: &str, budget: Option<u64>, up: Arc<AtomicU64>
             return;
         };
         let left = left.clone();
-        let up = up.clone();
+        let (up, pulls) = (up.clone(), pulls.clone());
         handles.push(std::thread::spawn(move || {
             let mut buf = [0u8; 16 * 1024];
             loop {
@@ -133,6 +161,7 @@ fn pipe(client: TcpStream, target: &str, budget: Option<u64>, up: Arc<AtomicU64>
                     }
                     if upstream {
                         up.fetch_add(allowed as u64, Ordering::SeqCst);
+                        note_pulls(&buf[..allowed], &pulls);
                     }
                 }
                 if cut {
