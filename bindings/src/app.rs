@@ -64,7 +64,7 @@ pub struct HoctapApp {
 }
 
 impl HoctapApp {
-    fn lock(&self) -> MutexGuard<'_, Device> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Device> {
         // A panic while holding the lock cannot leave a half-done change: every change is one
         // SQLite transaction, rolled back when dropped. So a poisoned lock is safe to reuse.
         self.device.lock().unwrap_or_else(PoisonError::into_inner)
@@ -276,12 +276,24 @@ impl HoctapApp {
     }
 
     /// Households (of one hamlet, or all), matching `search` ignoring case and diacritics (over
-    /// head, address, phone and member names), in Vietnamese order of the head's given name;
-    /// each with its Gia đình học tập status for `year`.
+    /// the head's name, the household code and the members' names), in Vietnamese order of the
+    /// head's given name; each with its Gia đình học tập status for `year`.
     pub fn households(
         &self,
         hamlet_id: Option<String>,
         search: Option<String>,
+        year: i32,
+    ) -> Result<Vec<HouseholdRow>> {
+        self.search_households(hamlet_id, search, false, year)
+    }
+
+    /// As [`HoctapApp::households`], and with `include_address` the address and phone are
+    /// searched too (only when the cadre asks: "đỗ" would otherwise match every "Đông").
+    pub fn search_households(
+        &self,
+        hamlet_id: Option<String>,
+        search: Option<String>,
+        include_address: bool,
         year: i32,
     ) -> Result<Vec<HouseholdRow>> {
         let dev = self.lock();
@@ -289,6 +301,7 @@ impl HoctapApp {
         let rows = store.list_households(&HouseholdQuery {
             hamlet_id,
             search,
+            search_address: include_address,
             ..HouseholdQuery::default()
         })?;
         let statuses = store.statuses(Model::GiaDinh, year)?;
@@ -333,7 +346,7 @@ impl HoctapApp {
             phone: d.household.phone,
             hamlet_id: d.household.hamlet_id,
             hamlet: d.household.hamlet,
-            roster_code: d.roster_code,
+            roster_code: d.household.roster_code.clone(),
             status: status.into(),
             status_label: status.label().to_string(),
             members: d
@@ -552,7 +565,12 @@ impl HoctapApp {
                     year: o.year,
                     revision: i32::try_from(o.revision).unwrap_or(i32::MAX),
                     state: o.state.into(),
-                    state_label: o.state.label().to_string(),
+                    state_label: if o.corrected_by.is_some() {
+                        hoctap_domain::labels::SUPERSEDED.to_string()
+                    } else {
+                        o.state.label().to_string()
+                    },
+                    corrected_by: o.corrected_by,
                     detail: o.detail,
                     attempts: i64::from(o.attempts),
                     photos: i64::from(o.photos),

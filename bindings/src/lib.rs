@@ -12,6 +12,7 @@
 
 mod app;
 mod error;
+mod roster;
 mod sync;
 mod types;
 mod view;

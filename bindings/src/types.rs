@@ -307,6 +307,8 @@ pub struct HouseholdRow {
     pub phone: Option<String>,
     pub hamlet_id: String,
     pub hamlet: String,
+    /// The commune's household code (mã hộ, e.g. "H004"), shown beside the head's name.
+    pub roster_code: Option<String>,
     pub status: HouseholdStatus,
     pub status_label: String,
     /// The latest assessment of the year (draft or finalized), if any.
@@ -415,6 +417,23 @@ pub struct PhotoView {
     pub height: i32,
     pub taken_at: Option<String>,
     pub has_gps: bool,
+    /// When the photo was attached to this indicator (RFC 3339 at the device's offset).
+    pub attached_at: Option<String>,
+    /// Reasons to look twice at the photo (evidence plausibility: taken outside the assessment
+    /// year, long before it was attached, with a wrong clock, without a capture time, far from
+    /// the hamlet). Shown next to the thumbnail; never a refusal. Empty when nothing is worth a
+    /// look.
+    pub flags: Vec<PhotoFlag>,
+}
+
+/// One plausibility flag of an evidence photo.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PhotoFlag {
+    /// Stable code: `taken_outside_year`, `taken_long_before`, `taken_after_attach`,
+    /// `no_capture_time`, `far_from_place`.
+    pub code: String,
+    /// Vietnamese, with the numbers ("Ảnh chụp năm 2008, không thuộc năm đánh giá 2026").
+    pub message: String,
 }
 
 /// One indicator (chỉ số) of the assessment screen.
@@ -472,7 +491,8 @@ pub struct ReasonView {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ResultView {
     pub status: ResultStatus,
-    /// "Đạt", "Chưa đạt", "Chưa đủ thông tin".
+    /// "Đạt", "Chưa đạt", "Chưa đủ thông tin", "Không thuộc diện đánh giá"; for a template set
+    /// "Kết quả tham khảo (bộ mẫu): …" (never "Đạt").
     pub label: String,
     pub total: f64,
     pub max: f64,
@@ -482,8 +502,11 @@ pub struct ResultView {
     pub level: Option<String>,
     pub level_title: Option<String>,
     pub reasons: Vec<ReasonView>,
-    /// True when nothing blocks finalization (no missing answer, member fact or photo).
+    /// True when nothing blocks finalization (no missing answer, member fact or photo, and the
+    /// person is eligible).
     pub can_finalize: bool,
+    /// Scored with a template set: a practice result, for reference only (never a recognition).
+    pub practice: bool,
 }
 
 /// The assessment screen's view model.
@@ -544,6 +567,8 @@ pub struct OutboxItemView {
     pub photos: i64,
     pub finalized_at: String,
     pub sent_at: Option<String>,
+    /// The correction that supersedes this assessment ("Đã sửa"); it no longer counts.
+    pub corrected_by: Option<String>,
 }
 
 /// The outbox screen.
@@ -741,4 +766,82 @@ impl Default for AppOptions {
 #[uniffi::export]
 pub fn default_app_options() -> AppOptions {
     AppOptions::default()
+}
+
+/// Changes to a household: only the fields given change (an empty string clears a text).
+#[derive(Debug, Clone, PartialEq, Eq, Default, uniffi::Record)]
+pub struct HouseholdChangeInput {
+    pub head: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub roster_code: Option<String>,
+}
+
+/// Changes to a member: only the fields given change.
+#[derive(Debug, Clone, PartialEq, Eq, Default, uniffi::Record)]
+pub struct MemberChangeInput {
+    pub name: Option<String>,
+    pub birth_year: Option<i32>,
+    pub sex: Option<MemberSex>,
+    pub relation: Option<String>,
+    pub schooling: Option<MemberSchooling>,
+    pub literate: Option<bool>,
+    pub cdht: Option<bool>,
+    pub unable_to_learn: Option<bool>,
+}
+
+/// A clan (dòng họ): households linked across hamlets.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ClanView {
+    pub id: String,
+    pub name: String,
+    pub household_ids: Vec<String>,
+    /// Names of the hamlets its households are in.
+    pub hamlets: Vec<String>,
+}
+
+/// What kind of unit (đơn vị) an organisation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum OrgUnitKind {
+    /// Trường học.
+    School,
+    /// Cơ quan.
+    Office,
+    /// Doanh nghiệp.
+    Enterprise,
+    /// Đơn vị khác.
+    Other,
+}
+
+/// A unit (đơn vị học tập candidate): a school, office or enterprise.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnitView {
+    pub id: String,
+    pub name: String,
+    pub kind: OrgUnitKind,
+    pub kind_label: String,
+    /// `None` for a commune-level unit.
+    pub hamlet_id: Option<String>,
+    pub hamlet: Option<String>,
+    pub commune_code: Option<String>,
+}
+
+/// What is needed to add a unit.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnitInput {
+    pub name: String,
+    pub kind: OrgUnitKind,
+    /// The hamlet it belongs to; absent for a unit of the whole commune.
+    pub hamlet_id: Option<String>,
+    pub commune_code: Option<String>,
+}
+
+/// One reviewer comment of an assessment's thread.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CommentView {
+    pub id: String,
+    pub assessment_id: String,
+    pub author: Option<String>,
+    pub body: String,
+    pub at: String,
 }

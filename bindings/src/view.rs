@@ -37,18 +37,18 @@ pub fn set_info(set: &CriteriaSet) -> CriteriaSetInfo {
     }
 }
 
-/// The live result of an evaluation.
+/// The live result of an evaluation. The label is the domain's (`Evaluation::label`): a
+/// template's result reads as a practice result, never "Đạt"; the level reads as its title.
 pub fn result_view(set: &CriteriaSet, ev: &Evaluation) -> ResultView {
-    let level_title = ev.level.as_ref().and_then(|code| {
-        set.rules
-            .levels
-            .iter()
-            .find(|l| &l.code == code)
-            .map(|l| l.title.clone())
+    let level_title = ev.level_title.clone().or_else(|| {
+        ev.level
+            .as_deref()
+            .and_then(|code| set.level_title(code))
+            .map(str::to_string)
     });
     ResultView {
         status: ev.status.into(),
-        label: labels::result_status(ev.status).to_string(),
+        label: ev.label.clone(),
         total: pts(ev.total),
         max: pts(ev.max),
         total_label: format!("{}/{} điểm", ev.total, ev.max),
@@ -65,6 +65,7 @@ pub fn result_view(set: &CriteriaSet, ev: &Evaluation) -> ResultView {
             })
             .collect(),
         can_finalize: !ev.reasons.iter().any(|r| r.code.blocks_finalization()),
+        practice: ev.practice,
     }
 }
 
@@ -87,6 +88,15 @@ fn photo_view(p: &EvidencePhoto) -> PhotoView {
         height: i32::try_from(p.height).unwrap_or(i32::MAX),
         taken_at: p.taken_at.clone(),
         has_gps: p.gps_lat.is_some() && p.gps_lon.is_some(),
+        attached_at: p.attached_at.clone(),
+        flags: p
+            .flags
+            .iter()
+            .map(|f| PhotoFlag {
+                code: f.kind().code().to_string(),
+                message: f.message_vi(),
+            })
+            .collect(),
     }
 }
 
@@ -262,6 +272,7 @@ pub fn household_row(r: hoctap_store::households::HouseholdRow, st: SubjectYear)
         phone: r.phone,
         hamlet_id: r.hamlet_id,
         hamlet: r.hamlet,
+        roster_code: r.roster_code,
         status: status.into(),
         status_label: status.label().to_string(),
         assessment_id: st.assessment_id,

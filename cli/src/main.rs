@@ -71,8 +71,19 @@ enum Command {
     },
     /// Đồng bộ với máy chủ / sync with the server
     Sync(JsonFlag),
-    /// Hàng đợi gửi / upload queue
-    Outbox(JsonFlag),
+    /// Hàng đợi gửi; gửi lại hoặc giữ lại phiếu bị giữ / upload queue; retry or keep set-aside items
+    Outbox {
+        #[command(subcommand)]
+        cmd: Option<OutboxCmd>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dòng họ / clans
+    #[command(subcommand)]
+    Clan(ClanCmd),
+    /// Đơn vị (trường học, cơ quan, doanh nghiệp) / units
+    #[command(subcommand)]
+    Unit(UnitCmd),
     /// Ảnh minh chứng / evidence photos
     #[command(subcommand)]
     Evidence(EvidenceCmd),
@@ -154,6 +165,9 @@ enum HouseholdCmd {
         address: Option<String>,
         #[arg(long)]
         phone: Option<String>,
+        /// Mã hộ trên danh sách của xã (vd. H004) / roster code
+        #[arg(long)]
+        code: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -161,14 +175,83 @@ enum HouseholdCmd {
     List {
         #[arg(long)]
         hamlet: Option<String>,
-        /// Tìm không phân biệt dấu / search ignoring diacritics
+        /// Tìm theo tên chủ hộ, mã hộ, tên thành viên; không phân biệt dấu / search names and codes
         #[arg(long)]
         search: Option<String>,
+        /// Tìm cả trong địa chỉ, số điện thoại / search the address and phone too
+        #[arg(long)]
+        address: bool,
         #[arg(long)]
         json: bool,
     },
-    /// Xem hộ và thành viên / show a household
+    /// Xem hộ và thành viên (mã số hoặc mã hộ như H004) / show a household (id or code)
     Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sửa thông tin hộ / edit a household
+    Edit(HouseholdEditArgs),
+    /// Chuyển hộ sang thôn khác / move a household to another hamlet
+    Move {
+        id: String,
+        #[arg(long)]
+        hamlet: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Xoá hộ (giữ lịch sử; khôi phục được) / remove a household (kept with history)
+    Remove {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Khôi phục hộ đã xoá / restore a removed household
+    Restore {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lịch sử thay đổi của hộ / history of a household
+    History {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct HouseholdEditArgs {
+    /// Mã số hoặc mã hộ / id or code
+    id: String,
+    #[arg(long)]
+    head: Option<String>,
+    /// Địa chỉ ("" để xoá) / address ("" clears)
+    #[arg(long)]
+    address: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    /// Mã hộ trên danh sách ("" để xoá) / roster code
+    #[arg(long)]
+    code: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum OutboxCmd {
+    /// Gửi lại phiếu bị giữ / put a set-aside assessment back in the queue
+    Retry {
+        /// Mã phiếu; bỏ trống với --all / assessment id
+        id: Option<String>,
+        /// Mọi phiếu bị giữ / every set-aside assessment
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Giữ phiếu bị giữ lại trên máy thành bản nháp để sửa / keep as a local draft to fix
+    Keep {
         id: String,
         #[arg(long)]
         json: bool,
@@ -176,14 +259,120 @@ enum HouseholdCmd {
 }
 
 #[derive(Subcommand, Debug)]
+enum ClanCmd {
+    /// Thêm dòng họ / add a clan
+    Add {
+        name: String,
+        /// Hộ thuộc dòng họ (mã số hoặc mã hộ), lặp lại / member household (repeat)
+        #[arg(long = "household")]
+        households: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Danh sách dòng họ / list clans
+    List(JsonFlag),
+    /// Xem dòng họ / show a clan
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sửa dòng họ (tên, các hộ) / edit a clan
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Đặt lại danh sách hộ (lặp lại) / set the households (repeat)
+        #[arg(long = "household")]
+        households: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Xoá dòng họ / remove a clan
+    Remove { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum UnitCmd {
+    /// Thêm đơn vị / add a unit
+    Add {
+        name: String,
+        /// school | office | enterprise | other (trường học, cơ quan, doanh nghiệp, khác)
+        #[arg(long)]
+        kind: String,
+        /// Thôn của đơn vị; bỏ trống nếu đơn vị cấp xã / the unit's hamlet (none: commune level)
+        #[arg(long)]
+        hamlet: Option<String>,
+        /// Mã xã / commune code
+        #[arg(long)]
+        commune: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Danh sách đơn vị / list units
+    List(JsonFlag),
+    /// Xem đơn vị / show a unit
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Xoá đơn vị / remove a unit
+    Remove { id: String },
+}
+
+#[derive(Subcommand, Debug)]
 enum MemberCmd {
     /// Thêm thành viên / add a member
     Add(MemberAddArgs),
+    /// Sửa thành viên / edit a member
+    Edit(MemberEditArgs),
+    /// Xoá thành viên (giữ lịch sử) / remove a member (kept with history)
+    Remove {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Khôi phục thành viên đã xoá / restore a removed member
+    Restore {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct MemberEditArgs {
+    /// Mã số thành viên / member id
+    id: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    birth_year: Option<i32>,
+    /// nam | nữ | khác
+    #[arg(long)]
+    sex: Option<String>,
+    #[arg(long)]
+    relation: Option<String>,
+    /// preschool | in_school | … (hoặc: mầm non, đang đi học, bỏ học, đã học xong, chưa đi học)
+    #[arg(long)]
+    schooling: Option<String>,
+    /// có | không
+    #[arg(long)]
+    literate: Option<String>,
+    /// có | không
+    #[arg(long)]
+    cdht: Option<String>,
+    /// có | không
+    #[arg(long)]
+    unable_to_learn: Option<String>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct MemberAddArgs {
-    /// Mã hộ / household id
+    /// Hộ: mã số hoặc mã hộ (H004) / household id or code
     household: String,
     #[arg(long)]
     name: String,
@@ -216,9 +405,13 @@ pub struct MemberAddArgs {
 
 #[derive(Subcommand, Debug)]
 enum ImportCmd {
-    /// Nhập danh sách hộ và thành viên từ CSV / import a roster CSV
+    /// Nhập danh sách hộ và thành viên từ CSV hoặc XLSX / import a roster (CSV or XLSX)
     Roster {
+        /// Tệp CSV (UTF-8, Windows-1258; dấu phẩy, chấm phẩy hoặc tab) hoặc XLSX; - là đầu vào chuẩn
         file: String,
+        /// Tạo các thôn có trong tệp mà máy chưa có / add the hamlets the file names that are missing
+        #[arg(long)]
+        create_hamlets: bool,
         #[arg(long)]
         json: bool,
     },
@@ -347,6 +540,7 @@ fn run(cli: Cli) -> error::CliResult {
                 head,
                 address,
                 phone,
+                code,
                 json,
             } => commands::households::household_add(
                 data.as_deref(),
@@ -354,21 +548,77 @@ fn run(cli: Cli) -> error::CliResult {
                 &head,
                 address,
                 phone,
+                code,
                 json,
             ),
             HouseholdCmd::List {
                 hamlet,
                 search,
+                address,
                 json,
-            } => commands::households::household_list(data.as_deref(), hamlet, search, json),
+            } => {
+                commands::households::household_list(data.as_deref(), hamlet, search, address, json)
+            }
             HouseholdCmd::Show { id, json } => {
                 commands::households::household_show(data.as_deref(), &id, json)
             }
+            HouseholdCmd::Edit(a) => commands::roster_edit::household_edit(data.as_deref(), &a),
+            HouseholdCmd::Move { id, hamlet, json } => {
+                commands::roster_edit::household_move(data.as_deref(), &id, &hamlet, json)
+            }
+            HouseholdCmd::Remove { id, json } => {
+                commands::roster_edit::household_remove(data.as_deref(), &id, json)
+            }
+            HouseholdCmd::Restore { id, json } => {
+                commands::roster_edit::household_restore(data.as_deref(), &id, json)
+            }
+            HouseholdCmd::History { id, json } => {
+                commands::roster_edit::household_history(data.as_deref(), &id, json)
+            }
         },
-        Command::Member(MemberCmd::Add(a)) => commands::households::member_add(data.as_deref(), &a),
-        Command::Import(ImportCmd::Roster { file, json }) => {
-            commands::households::import_roster(data.as_deref(), &file, json)
-        }
+        Command::Member(c) => match c {
+            MemberCmd::Add(a) => commands::households::member_add(data.as_deref(), &a),
+            MemberCmd::Edit(a) => commands::roster_edit::member_edit(data.as_deref(), &a),
+            MemberCmd::Remove { id, json } => {
+                commands::roster_edit::member_remove(data.as_deref(), &id, json)
+            }
+            MemberCmd::Restore { id, json } => {
+                commands::roster_edit::member_restore(data.as_deref(), &id, json)
+            }
+        },
+        Command::Clan(c) => match c {
+            ClanCmd::Add {
+                name,
+                households,
+                json,
+            } => commands::groups::clan_add(data.as_deref(), &name, &households, json),
+            ClanCmd::List(f) => commands::groups::clan_list(data.as_deref(), f.json),
+            ClanCmd::Show { id, json } => commands::groups::clan_show(data.as_deref(), &id, json),
+            ClanCmd::Edit {
+                id,
+                name,
+                households,
+                json,
+            } => commands::groups::clan_edit(data.as_deref(), &id, name, &households, json),
+            ClanCmd::Remove { id } => commands::groups::clan_remove(data.as_deref(), &id),
+        },
+        Command::Unit(c) => match c {
+            UnitCmd::Add {
+                name,
+                kind,
+                hamlet,
+                commune,
+                json,
+            } => commands::groups::unit_add(data.as_deref(), &name, &kind, hamlet, commune, json),
+            UnitCmd::List(f) => commands::groups::unit_list(data.as_deref(), f.json),
+            UnitCmd::Show { id, json } => commands::groups::unit_show(data.as_deref(), &id, json),
+            UnitCmd::Remove { id } => commands::groups::unit_remove(data.as_deref(), &id),
+        },
+        Command::Import(ImportCmd::Roster {
+            file,
+            create_hamlets,
+            json,
+        }) => commands::import::roster(data.as_deref(), &file, create_hamlets, json),
         Command::Register(a) => commands::assess::register(data.as_deref(), &a),
         Command::Assess(a) => commands::assess::assess(data.as_deref(), &a),
         Command::Finalize(a) => commands::assess::finalize(data.as_deref(), &a.id, a.json),
@@ -383,7 +633,15 @@ fn run(cli: Cli) -> error::CliResult {
             json,
         } => commands::sync::enroll(data.as_deref(), url, code, qr, json),
         Command::Sync(f) => commands::sync::sync(data.as_deref(), f.json),
-        Command::Outbox(f) => commands::sync::outbox(data.as_deref(), f.json),
+        Command::Outbox { cmd, json } => match cmd {
+            None => commands::sync::outbox(data.as_deref(), json),
+            Some(OutboxCmd::Retry { id, all, json }) => {
+                commands::sync::outbox_retry(data.as_deref(), id, all, json)
+            }
+            Some(OutboxCmd::Keep { id, json }) => {
+                commands::sync::outbox_keep(data.as_deref(), &id, json)
+            }
+        },
         Command::Evidence(c) => match c {
             EvidenceCmd::Ingest {
                 file,

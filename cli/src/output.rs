@@ -23,7 +23,7 @@ macro_rules! outln {
         let _ = writeln!(std::io::stdout().lock(), $($arg)*);
     }};
 }
-use hoctap_domain::engine::{Evaluation, Status};
+use hoctap_domain::engine::Evaluation;
 use serde::Serialize;
 
 /// Print a value as JSON on stdout.
@@ -34,23 +34,39 @@ pub fn json<T: Serialize>(value: &T) -> CliResult {
     Ok(())
 }
 
-/// A status as a headline (the domain's label in capitals).
-pub fn status_vi(s: Status) -> String {
-    hoctap_domain::labels::result_status(s).to_uppercase()
+/// The result as a headline: "Kết quả: ĐẠT" for an official set, the practice label as it is
+/// ("Kết quả tham khảo (bộ mẫu): …") for a template, which never reads "đạt".
+pub fn result_headline(e: &Evaluation) -> String {
+    if e.practice {
+        e.label.clone()
+    } else {
+        format!("Kết quả: {}", e.label.to_uppercase())
+    }
 }
 
-/// Print an evaluation for people.
+/// Print an evaluation for people. Levels read as their Vietnamese titles.
 pub fn evaluation_text(e: &Evaluation) {
+    let level = e
+        .level_title
+        .as_deref()
+        .or(e.level.as_deref())
+        .map(|l| {
+            if e.practice {
+                format!(" — mức (theo mẫu): {l}")
+            } else {
+                format!(" — mức: {l}")
+            }
+        })
+        .unwrap_or_default();
     outln!(
-        "Kết quả: {} — {} / {} điểm{}",
-        status_vi(e.status),
+        "{} — {} / {} điểm{level}",
+        result_headline(e),
         e.total,
         e.max,
-        e.level
-            .as_deref()
-            .map(|l| format!(" — mức: {l}"))
-            .unwrap_or_default()
     );
+    if e.practice {
+        outln!("  (Bộ mẫu — không phải bộ tiêu chí chính thức: kết quả chỉ để tham khảo, không dùng để công nhận)");
+    }
     for c in &e.subtotals {
         let max = c.max.map(|m| m.to_string()).unwrap_or_else(|| "?".into());
         outln!("  Tiêu chí {}: {} / {} — {}", c.id, c.total, max, c.title);

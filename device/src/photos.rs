@@ -2,6 +2,7 @@
 //! recorded and linked in the store; listed with their file paths; cleaned up; compared.
 
 use crate::{Device, DeviceError};
+use hoctap_domain::plausibility::{self, Context, Flag, GeoPoint, PhotoInput, Rules};
 use hoctap_evidence::{self as evidence, IngestOptions, PhotoSource};
 use hoctap_store::evidence::{EvidenceRow, PhotoRecord};
 use serde::Serialize;
@@ -25,11 +26,20 @@ pub struct EvidencePhoto {
     /// `false` when the same photo was already attached to this indicator.
     #[serde(skip)]
     pub newly_attached: bool,
+    /// When it was attached to this indicator (RFC 3339 at the device's offset).
+    pub attached_at: Option<String>,
+    /// Reasons to look twice at the photo (taken outside the assessment year, long before it was
+    /// attached, far from the hamlet…): shown to the cadre, sent to the reviewer, never a
+    /// refusal. Empty when nothing is worth a look.
+    pub flags: Vec<Flag>,
 }
 
 impl EvidencePhoto {
-    fn from_row(dir: &Path, r: EvidenceRow) -> EvidencePhoto {
+    fn from_row(dir: &Path, r: EvidenceRow, ctx: &Context) -> EvidencePhoto {
+        let flags = flags_of(&r, ctx);
         EvidencePhoto {
+            flags,
+            attached_at: r.attached_at,
             path: evidence::store::photo_path(dir, &r.sha256),
             thumb_path: evidence::store::thumb_path(dir, &r.sha256),
             item_id: r.item_id,
@@ -44,6 +54,23 @@ impl EvidencePhoto {
             newly_attached: false,
         }
     }
+}
+
+/// The plausibility flags of a stored photo link (the domain's rule, the project's default
+/// thresholds — the same the server applies for the reviewer).
+fn flags_of(r: &EvidenceRow, ctx: &Context) -> Vec<Flag> {
+    plausibility::check(
+        &PhotoInput {
+            taken_at: r.taken_at.as_deref(),
+            gps: r
+                .gps_lat
+                .zip(r.gps_lon)
+                .map(|(lat, lon)| GeoPoint { lat, lon }),
+            attached_at: r.attached_at.as_deref(),
+        },
+        ctx,
+        &Rules::PROJECT_DEFAULT,
+    )
 }
 
 /// Two near-identical photos used as evidence for different subjects.
@@ -95,7 +122,19 @@ impl Device {
         let newly_attached = self
             .store
             .attach_photo_record(assessment_id, item_id, &record)?;
+        // The link as stored (its first attachment time when it was already there), checked
+        // against the assessment's year and place.
+        let ctx = self.store.plausibility_context(assessment_id)?;
+        let row = self
+            .store
+            .photo_rows(assessment_id)?
+            .remove(item_id)
+            .and_then(|rows| rows.into_iter().find(|r| r.sha256 == photo.sha256));
+        let attached_at = row.as_ref().and_then(|r| r.attached_at.clone());
+        let flags = row.as_ref().map(|r| flags_of(r, &ctx)).unwrap_or_default();
         Ok(EvidencePhoto {
+            attached_at,
+            flags,
             item_id: item_id.to_string(),
             sha256: photo.sha256,
             path: photo.path,
@@ -117,15 +156,15 @@ impl Device {
         assessment_id: &str,
     ) -> Result<BTreeMap<String, Vec<EvidencePhoto>>, DeviceError> {
         let dir = self.evidence_dir();
-        Ok(self
-            .store
-            .photo_rows(assessment_id)?
+        let rows = self.store.photo_rows(assessment_id)?;
+        let ctx = self.store.plausibility_context(assessment_id)?;
+        Ok(rows
             .into_iter()
             .map(|(item, rows)| {
                 (
                     item,
                     rows.into_iter()
-                        .map(|r| EvidencePhoto::from_row(&dir, r))
+                        .map(|r| EvidencePhoto::from_row(&dir, r, &ctx))
                         .collect(),
                 )
             })

@@ -19,13 +19,48 @@ pub fn model_title(m: Model) -> &'static str {
     }
 }
 
-/// Result of an evaluation ("Đạt", "Chưa đạt", "Chưa đủ thông tin").
+/// Result of an evaluation ("Đạt", "Chưa đạt", "Chưa đủ thông tin") of an official or partial
+/// set. Use [`evaluation_label`] (or `Evaluation::label`) for what a person reads: it knows
+/// practice results and ineligible subjects.
 pub fn result_status(s: Status) -> &'static str {
     match s {
         Status::Passed => "Đạt",
         Status::Failed => "Chưa đạt",
         Status::Incomplete => "Chưa đủ thông tin",
     }
+}
+
+/// How a practice result (a template set's) begins: it is for reference, never a recognition.
+pub const PRACTICE_PREFIX: &str = "Kết quả tham khảo (bộ mẫu)";
+
+/// The result as a person reads it, wherever it is shown (CLI, phones, server listing):
+/// - a template set's result is a practice result: "Kết quả tham khảo (bộ mẫu): đủ điều kiện
+///   theo mẫu" / "… chưa đủ điều kiện theo mẫu" / "… chưa đủ thông tin" — never "Đạt";
+/// - a person outside the set's eligibility: "Không thuộc diện đánh giá";
+/// - otherwise [`result_status`].
+pub fn evaluation_label(s: Status, practice: bool, ineligible: bool) -> String {
+    if practice {
+        let what = if ineligible {
+            "không thuộc diện đánh giá"
+        } else {
+            match s {
+                Status::Passed => "đủ điều kiện theo mẫu",
+                Status::Failed => "chưa đủ điều kiện theo mẫu",
+                Status::Incomplete => "chưa đủ thông tin",
+            }
+        };
+        return format!("{PRACTICE_PREFIX}: {what}");
+    }
+    if ineligible {
+        return "Không thuộc diện đánh giá".into();
+    }
+    result_status(s).to_string()
+}
+
+/// The label of a stored result (a status code and the set it was scored with), for listings
+/// that do not re-evaluate: a template's result reads as practice.
+pub fn stored_result_label(s: Status, set: Option<&CriteriaSet>) -> String {
+    evaluation_label(s, set.is_some_and(CriteriaSet::is_practice), false)
 }
 
 /// Outbox state of a finalized assessment.
@@ -103,3 +138,16 @@ pub fn set_notice(set: &CriteriaSet) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// Kind of a unit (đơn vị).
+pub fn unit_kind(k: crate::protocol::UnitKind) -> &'static str {
+    match k {
+        crate::protocol::UnitKind::School => "Trường học",
+        crate::protocol::UnitKind::Office => "Cơ quan",
+        crate::protocol::UnitKind::Enterprise => "Doanh nghiệp",
+        crate::protocol::UnitKind::Other => "Đơn vị khác",
+    }
+}
+
+/// An assessment superseded by its correction.
+pub const SUPERSEDED: &str = "Đã sửa (có bản sửa)";

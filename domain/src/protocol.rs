@@ -133,6 +133,10 @@ pub struct HamletRecord {
     pub name: String,
     pub kind: crate::units::HamletKind,
     pub commune_code: Option<String>,
+    /// Where the hamlet is (centre and radius), when the commune admin set it: photos taken
+    /// far from it are flagged (`plausibility`). Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<crate::plausibility::Place>,
 }
 
 /// A household as exchanged (roster pull, and with device-created households in a manifest).
@@ -173,13 +177,52 @@ pub struct CriteriaRecord {
     pub source: String,
 }
 
-/// An assessment a reviewer sent back for correction.
+/// An assessment a reviewer sent back for correction: one comment of its thread (a device keeps
+/// every one; a second return never replaces the first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReturnedRecord {
     pub assessment_id: String,
     pub comment: String,
     pub reviewer: Option<String>,
     pub returned_at: String,
+    /// The server's id of this return (absent from older servers: the device then derives one
+    /// from the assessment, the time and the comment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+crate::coded_enum! {
+    /// What kind of unit (đơn vị học tập) a unit is.
+    pub enum UnitKind("unit kind") {
+        /// Trường học.
+        School = "school",
+        /// Cơ quan (an office of the state or of an organisation).
+        Office = "office",
+        /// Doanh nghiệp.
+        Enterprise = "enterprise",
+        /// Another kind of unit.
+        Other = "other",
+    }
+}
+
+/// A clan (dòng họ) as exchanged: it links households, possibly across hamlets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClanRecord {
+    pub id: String,
+    pub name: String,
+    /// The households of the clan (every one, in any hamlet).
+    pub household_ids: Vec<String>,
+}
+
+/// A unit (đơn vị: school, office, enterprise) as exchanged: in a hamlet, or at commune level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    pub id: String,
+    pub name: String,
+    pub kind: UnitKind,
+    /// The hamlet the unit is in; `None` for a commune-level unit.
+    pub hamlet_id: Option<String>,
+    pub commune_code: Option<String>,
 }
 
 /// Answer to `GET /sync?cursor=C`.
@@ -194,6 +237,12 @@ pub struct SyncResponse {
     pub households: Vec<HouseholdRecord>,
     pub criteria: Vec<CriteriaRecord>,
     pub returned: Vec<ReturnedRecord>,
+    /// Clans with households in the device's hamlets (absent from older servers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clans: Vec<ClanRecord>,
+    /// Units in the device's hamlets, and commune-level units (absent from older servers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<UnitRecord>,
     /// Content encodings the server takes for request bodies (`"gzip"`): a device compresses its
     /// manifests only when the server said so. Absent from servers that take none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -214,7 +263,7 @@ pub struct BlobStatus {
 }
 
 /// One finalized assessment in a manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestEntry {
     pub id: String,
     /// SHA-256 of `content`, as frozen at finalization.
@@ -225,6 +274,38 @@ pub struct ManifestEntry {
     pub evidence: Vec<String>,
     /// The subject household when the device created it (unknown to the server yet).
     pub household: Option<HouseholdRecord>,
+    /// The subject hamlet (Cộng đồng học tập) when the device made it before enrolling: the
+    /// server resolves it by name among the device's hamlets (absent from older devices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hamlet: Option<HamletRecord>,
+    /// The subject clan when the device created or changed it (absent from older devices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clan: Option<ClanRecord>,
+    /// The subject unit when the device created it (absent from older devices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitRecord>,
+    /// What the device knows of each evidence photo (capture time, GPS, when attached), for the
+    /// reviewer's plausibility flags. Outside the hashed `content`; absent from older devices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photo_facts: Vec<PhotoFacts>,
+}
+
+/// One evidence photo's facts as the device recorded them (never in the photo file, never in
+/// the hashed content). The server computes the same flags as the device from them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoFacts {
+    /// The photo (one of the entry's `evidence`).
+    pub sha256: String,
+    /// Capture time from EXIF: RFC 3339 when the camera recorded its offset, else naive local
+    /// time (`2008-10-22T16:28:39`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_at: Option<String>,
+    /// GPS position from EXIF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps: Option<crate::plausibility::GeoPoint>,
+    /// When the photo was first attached to the assessment, RFC 3339 with the device's offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached_at: Option<String>,
 }
 
 /// `PUT /batches/{batch_uuid}`.

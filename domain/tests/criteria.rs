@@ -8,7 +8,9 @@
     clippy::disallowed_methods
 )]
 
-use hoctap_domain::criteria::builtin::{builtin_sets, BUILTIN_FILES};
+use hoctap_domain::criteria::builtin::{
+    builtin_by_sha256, builtin_set, builtin_sets, ARCHIVED_FILES, BUILTIN_FILES,
+};
 use hoctap_domain::criteria::load::parse_set;
 use hoctap_domain::criteria::{AnswerKind, NoteKind, SetStatus};
 use hoctap_domain::criteria::{CriteriaSet, ValidationReport};
@@ -47,6 +49,10 @@ fn every_shipped_file_validates_from_disk() {
         }
     }
     assert_eq!(builtin_sets().len(), BUILTIN_FILES.len());
+    for (file, _) in ARCHIVED_FILES {
+        let set = load_file(&repo_criteria(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(format!("archive/{}.v{}.toml", set.id, set.version), *file);
+    }
 }
 
 #[test]
@@ -73,6 +79,20 @@ fn cdht_content() {
         .notes
         .iter()
         .any(|n| n.about == "indicator.max" && n.kind == NoteKind::Inferred));
+    // Version 2: the age bound is data, marked inferred, and equal to the report's population.
+    assert_eq!(set.version, 2);
+    let bounds = set.eligibility.as_ref().expect("[eligibility]");
+    assert_eq!(
+        bounds.age_min.map(i64::from),
+        Some(i64::from(hoctap_domain::eligibility::ADULT_AGE))
+    );
+    assert_eq!(bounds.age_max, None);
+    assert!(set
+        .notes
+        .iter()
+        .any(|n| n.about == "eligibility.age_min" && n.kind == NoteKind::Inferred));
+    assert!(set.covers_year(2026) && set.covers_year(2021) && set.covers_year(2030));
+    assert!(!set.covers_year(2020) && !set.covers_year(2031));
 }
 
 #[test]
@@ -294,42 +314,80 @@ fn readme_example_validates() {
 /// Assessments already on devices and servers are pinned to the content hash of the set they
 /// were made with. These hashes were computed by the released code (before the core was split);
 /// a change of the canonical serialisation, or an edit of a shipped file in place, would orphan
-/// every assessment made since: ship a changed set as a new version (or a new file) instead.
+/// every assessment made since: ship a changed set as a new version (or a new file) instead,
+/// and keep the old one in `criteria/archive/`.
 #[test]
 fn builtin_set_hashes_stay_compatible() {
+    // (id, version, sha256, current): every version ever shipped. The current ones are what
+    // listings and new assessments use; all of them resolve by hash.
     let pinned = [
         (
             "cdht-324",
+            1,
             "f4cf1cbcd13a4450e3fa476156b352d99d2e9cf173ac17aa6be50d91de4266e0",
+            false,
+        ),
+        (
+            "cdht-324",
+            2,
+            "0444c97ad10a3022df02443128fa6aa05c423427283cb08b3dae0e56f599ac42",
+            true,
         ),
         (
             "gdht-448-2015",
+            1,
             "e5127b0345d8f586bbc845495ab9f8d6dc03745ca79638a5d03a013deb8ad4fc",
+            true,
         ),
         (
             "template-gia-dinh",
+            1,
             "310eca330dbd46157808bfe23bf1a4bd901873f26b81e20ecfe717bc41eea468",
+            true,
         ),
         (
             "template-dong-ho",
+            1,
             "1ce4a8e43d6e8bad9d7dbee2d0f7712b5e87a196928e6e06df3fc79ad838803a",
+            true,
         ),
         (
             "template-cong-dong",
+            1,
             "ce6cb493f909366bc527740c2d436b48ea8fed6ccc717fda8d40393c219e73d8",
+            true,
         ),
         (
             "template-don-vi",
+            1,
             "d442a1d3ed067736cd94406224ce2cd3505a9685da8b25822ca2535796fdfc66",
+            true,
         ),
     ];
-    for (id, sha) in pinned {
-        let set = builtin_sets().into_iter().find(|s| s.id == id).expect(id);
-        assert_eq!(set.sha256(), sha, "{id}");
+    for (id, version, sha, current) in pinned {
+        let set = builtin_by_sha256(sha).unwrap_or_else(|| panic!("{id} v{version} resolves"));
+        assert_eq!((set.id.as_str(), set.version), (id, version));
+        assert_eq!(set.sha256(), sha, "{id} v{version}");
         assert_eq!(
             set.set().sha256(),
             sha,
-            "{id}: the cached hash is the computed one"
+            "{id} v{version}: the cached hash is the computed one"
         );
+        if current {
+            let newest = builtin_set(id).expect(id);
+            assert_eq!(newest.sha256(), sha, "{id}: newest version");
+            assert!(builtin_sets().iter().any(|s| s.sha256() == sha));
+        } else {
+            assert!(
+                !builtin_sets().iter().any(|s| s.sha256() == sha),
+                "{id} v{version} is archived, never listed"
+            );
+        }
     }
+    // Every shipped version is pinned above.
+    assert_eq!(
+        pinned.len(),
+        BUILTIN_FILES.len() + ARCHIVED_FILES.len(),
+        "pin the hash of every new built-in version"
+    );
 }

@@ -337,6 +337,23 @@ fn gdht_override_needs_reason() {
         err,
         InputError::OverrideWithoutReason { item: "2.1".into() }
     );
+    // A number is not a reason (the next score typed at the reason prompt).
+    for not_words in ["9", " 7.5 ", "10/10", "-"] {
+        let err = Answers::from_json(
+            &set,
+            &gdht_json(
+                members,
+                &format!(r#", "2.1": {{"value": 10, "override_reason": "{not_words}"}}"#),
+            ),
+            2026,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            InputError::OverrideWithoutReason { item: "2.1".into() },
+            "{not_words:?}"
+        );
+    }
 }
 
 #[test]

@@ -118,10 +118,23 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: CriteriaCommand,
     },
-    /// Uploaded assessments with both scores and their review state.
+    /// Uploaded assessments with both scores, their review trail and revisions.
     Assessments {
+        /// Only the latest revision of each assessment (what counts for the subject and year).
+        #[arg(long)]
+        current: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Clans (dòng họ).
+    Clan {
+        #[command(subcommand)]
+        command: ClanCommand,
+    },
+    /// Units (đơn vị: school, office, enterprise).
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
     },
     /// Send an assessment back to its device for correction.
     Return {
@@ -136,6 +149,21 @@ pub enum AdminCommand {
     },
 }
 
+/// Where a hamlet is, for evidence plausibility: centre (WGS 84 decimal degrees) and radius;
+/// all three together.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PlaceArgs {
+    /// Latitude of the hamlet's centre (decimal degrees, e.g. 21.0285).
+    #[arg(long, allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    /// Longitude of the hamlet's centre (decimal degrees, e.g. 105.8542).
+    #[arg(long, allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// Radius in km around the centre within which evidence photos are expected.
+    #[arg(long)]
+    pub radius_km: Option<f64>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum HamletCommand {
     /// Add a hamlet (thôn) or urban group (tổ dân phố).
@@ -143,6 +171,21 @@ pub enum HamletCommand {
         name: String,
         #[arg(long, default_value = "thon", value_parser = ["thon", "to_dan_pho"])]
         kind: String,
+        #[command(flatten)]
+        place: PlaceArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set (or clear) where an existing hamlet is: photos taken farther away are flagged for
+    /// the reviewer, never refused. Devices receive it with their next sync.
+    Set {
+        /// Hamlet name or id.
+        hamlet: String,
+        #[command(flatten)]
+        place: PlaceArgs,
+        /// Forget the hamlet's place.
+        #[arg(long, conflicts_with_all = ["lat", "lon", "radius_km"])]
+        clear_place: bool,
         #[arg(long)]
         json: bool,
     },
@@ -155,9 +198,12 @@ pub enum HamletCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Import a roster CSV (same columns as the device's `hoctap import roster`).
+    /// Import a roster, CSV or XLSX (the device's reader: same columns, encodings, problems).
     Roster {
         file: PathBuf,
+        /// Add the hamlets the file names that do not exist yet.
+        #[arg(long)]
+        create_hamlets: bool,
         #[arg(long)]
         json: bool,
     },
@@ -170,6 +216,45 @@ pub enum UserCommand {
         name: String,
         #[arg(long, default_value = "reviewer", value_parser = ["reviewer", "admin"])]
         role: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClanCommand {
+    /// Add a clan with its households (they may be in several hamlets).
+    Add {
+        name: String,
+        /// A household: its id, its roster code, or `HAMLET/CODE` when the code is used in
+        /// several hamlets; repeat for each household.
+        #[arg(long = "household", required = true)]
+        households: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List clans with their households.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitCommand {
+    /// Add a unit in a hamlet, or at commune level (without --hamlet).
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["school", "office", "enterprise", "other"])]
+        kind: String,
+        /// Hamlet name or id; none for a commune-level unit.
+        #[arg(long)]
+        hamlet: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List units.
+    List {
         #[arg(long)]
         json: bool,
     },
@@ -257,7 +342,7 @@ pub fn main_entry() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
+            errln!("cannot start the runtime: {e}");
             return ExitCode::from(1);
         }
     };
@@ -270,7 +355,7 @@ pub fn main_entry() -> ExitCode {
             } => match serve(data, listen, rate_limit).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("{e}");
+                    errln!("{e}");
                     ExitCode::from(1)
                 }
             },
@@ -281,7 +366,7 @@ pub fn main_entry() -> ExitCode {
                 // The official list is built in: no database needed.
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("{e}");
+                    errln!("{e}");
                     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
                 }
             },
@@ -293,14 +378,14 @@ pub fn main_entry() -> ExitCode {
                 let db = match db {
                     Ok(db) => db,
                     Err(e) => {
-                        eprintln!("{e}");
+                        errln!("{e}");
                         return ExitCode::from(1);
                     }
                 };
                 match crate::admin::run(&db, command).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
-                        eprintln!("{e}");
+                        errln!("{e}");
                         ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
                     }
                 }

@@ -4,22 +4,42 @@
 //!
 //! A batch runs in three steps. [`check`] does the checks that need no database, for every
 //! entry. [`BatchCache::prefetch`] then looks up, in one query per kind for the whole batch,
-//! what the entries name: held assessments, complete blobs, households and members (with their
-//! hamlets), hamlets. [`process_entry`] decides each entry in order from those answers and
-//! queues what it stores; the cache records the queued writes as if done, so a later entry sees
-//! exactly what it would have seen had every earlier entry been stored at once. Finally
-//! [`BatchCache::write_assessments`] and [`BatchCache::write_households`] store the queue: assessments and their evidence with multi-row
-//! `INSERT`s, then the device-created households, which take change numbers, last, so the
-//! change counter stays locked only for the end of the transaction.
+//! what the entries name: held assessments (and the parents and corrections they name),
+//! complete blobs, households and members (with their hamlets and aliases), clans, units.
+//! [`process_entry`] decides each entry in order from those answers and queues what it stores;
+//! the cache records the queued writes as if done, so a later entry sees exactly what it would
+//! have seen had every earlier entry been stored at once. Finally
+//! [`BatchCache::write_assessments`] and [`BatchCache::write_roster`] store the queue:
+//! assessments and their evidence with multi-row `INSERT`s, then the households, clans, units
+//! and aliases, which take change numbers, last, so the change counter stays locked only for the
+//! end of the transaction.
+//!
+//! Subjects. A household or member is found on the roster, or in the household the entry sends
+//! (a device-created one). A sent household whose id the server does not know but whose hamlet
+//! already holds a household with the same roster code, or (without a code) the same head
+//! ignoring case and diacritics, is not created again: its id becomes an alias of the held one
+//! (members matched by name likewise; members the held one lacks are added, none removed), and
+//! its assessments are stored against the held household. A roster household (not made by a
+//! device) sent back by a device only ever gains members. A clan is assessed only by a device
+//! whose hamlets cover every held household of the clan; a unit by the devices of its hamlet,
+//! a commune-level unit by devices covering every hamlet (`db::clans`). A clan or unit the
+//! device created comes with the entry and is stored (never removing what the server holds).
+//!
+//! Corrections. A content's `parent_id` links the correction to its parent (same subject and
+//! model), which then reads as corrected; a parent has at most one correction. A parent the
+//! server never received is no obstacle: the correction is taken as a first revision, and the
+//! answer says so.
 //!
 //! The cache also keeps what would otherwise be repeated per entry: the criteria set an
-//! assessment names is looked up, parsed and hashed once per batch, and a device-created
-//! household that an earlier entry of the same batch already queued with identical content is
-//! neither looked up nor stored again (every member of a household usually arrives in the same
-//! batch, each entry carrying the household). Results are the same as without the cache.
+//! assessment names is looked up, parsed and hashed once per batch, and a sent household that
+//! an earlier entry of the same batch already resolved with identical content is neither looked
+//! up nor stored again (every member of a household usually arrives in the same batch, each
+//! entry carrying the household). Results are the same as without the cache.
 
 use crate::clock;
-use crate::db::assessments::{self, Existing, NewAssessment};
+use crate::db::aliases::{self, HeldHousehold};
+use crate::db::assessments::{self, Existing, NewAssessment, Parent};
+use crate::db::clans::{self, ClanWrite, HeldClan, HeldUnit, UnitWrite};
 use crate::db::devices::DeviceAuth;
 use crate::db::roster;
 use crate::rescore;
@@ -27,9 +47,11 @@ use hoctap_domain::assessment::{sha256_hex, CanonicalAssessment};
 use hoctap_domain::criteria::LoadedSet;
 use hoctap_domain::model::SubjectKind;
 use hoctap_domain::protocol::{
-    is_sha256_hex, EntryResult, EntryStatus, ErrorCode, HouseholdRecord, ManifestEntry, ServerScore,
+    is_sha256_hex, ClanRecord, EntryResult, EntryStatus, ErrorCode, HouseholdRecord, ManifestEntry,
+    ServerScore, UnitRecord,
 };
-use sqlx::AnyConnection;
+use hoctap_domain::text;
+use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -44,29 +66,100 @@ pub struct Checked {
 /// inside the batch's transaction.
 #[derive(Default)]
 pub struct BatchCache {
+    /// The device the batch comes from (`device:<id>` is the origin of what it creates).
+    origin: String,
     /// Criteria set by (id, SHA-256) named in contents: `None` when the server has no such set.
     sets: HashMap<(String, String), Option<Arc<LoadedSet>>>,
     /// Hamlet id → exists.
     hamlets: HashMap<String, bool>,
+    /// Every hamlet id (the commune's), once asked.
+    all_hamlets: Option<Vec<String>>,
+    /// The commune this server serves, once asked.
+    commune: Option<Option<String>>,
     /// Assessment id → what is held (or queued), `None` when nothing.
     assessments: HashMap<String, Option<Existing>>,
+    /// Assessment id → subject and model, when held (or queued), as a parent.
+    parents: HashMap<String, Option<Parent>>,
+    /// Parent id → its correction, when held (or queued).
+    corrections: HashMap<String, Option<String>>,
     /// Blob name → held complete.
     blobs: HashMap<String, bool>,
-    /// Household id → its hamlet, `None` when unknown.
-    households: HashMap<String, Option<String>>,
+    /// Household id → where it is and who made it, `None` when unknown.
+    households: HashMap<String, Option<HeldHousehold>>,
+    /// Household alias → the held household it resolves to, `None` when not an alias.
+    household_aliases: HashMap<String, Option<String>>,
     /// Member id → its household, `None` when unknown.
     members: HashMap<String, Option<String>>,
-    /// Households queued by this batch, exactly as queued.
-    stored: HashMap<String, HouseholdRecord>,
+    /// Member alias → the held member it resolves to, `None` when not an alias.
+    member_aliases: HashMap<String, Option<String>>,
+    /// Held households with their members, as last read or queued (merges start from these).
+    records: HashMap<String, HouseholdRecord>,
+    /// Hamlet id → its households not made by this device (duplicate detection).
+    hamlet_households: HashMap<String, HamletIndex>,
+    /// Clan id → held (or queued), `None` when unknown.
+    clans: HashMap<String, Option<HeldClan>>,
+    /// Unit id → held (or queued), `None` when unknown.
+    units: HashMap<String, Option<HeldUnit>>,
+    /// Sent households this batch resolved, exactly as sent, with the household they are.
+    resolved: HashMap<String, (HouseholdRecord, String)>,
     /// Households to store, in order.
     pending_households: Vec<HouseholdRecord>,
+    /// Aliases to record: (alias, target).
+    pending_household_aliases: Vec<(String, String)>,
+    pending_member_aliases: Vec<(String, String)>,
+    pending_clans: Vec<ClanWrite>,
+    pending_units: Vec<UnitWrite>,
     /// Assessments to store, in order.
     pending_assessments: Vec<NewAssessment>,
 }
 
+/// The households of a hamlet that a device-created household may duplicate: by roster code
+/// (any household, those this batch queued included), and by folded head (households this
+/// device did not make).
+#[derive(Debug, Default)]
+struct HamletIndex {
+    by_code: HashMap<String, String>,
+    by_head: HashMap<String, Vec<String>>,
+}
+
+/// What storing an entry's sent household does, decided before the entry is (and applied only
+/// once it is created).
+#[derive(Debug, Clone)]
+struct HouseholdPlan {
+    /// The id the device sent.
+    sent_id: String,
+    /// The household it is: itself, or the held one it duplicates.
+    target: String,
+    hamlet: String,
+    /// The record to upsert: the device's own household, or a held one with the members it
+    /// lacked added; `None` when nothing changes.
+    store: Option<HouseholdRecord>,
+    /// Record `sent_id` as an alias of `target`.
+    new_alias: bool,
+    /// Member aliases to record: device's member id → held member id.
+    member_aliases: HashMap<String, String>,
+    /// What the answer tells the device.
+    note: Option<String>,
+    /// The sent record exactly (to skip it when an entry of the batch sends it again).
+    sent: HouseholdRecord,
+}
+
+/// What a subject resolved to.
+struct Resolved {
+    /// The id the assessment is stored against (an alias resolved to the held one).
+    subject_id: String,
+    /// `None` for a clan and a commune-level unit.
+    hamlet: Option<String>,
+    clan: Option<ClanWrite>,
+    unit: Option<UnitWrite>,
+}
+
 impl BatchCache {
-    pub fn new() -> BatchCache {
-        BatchCache::default()
+    pub fn new(device_id: &str) -> BatchCache {
+        BatchCache {
+            origin: format!("device:{device_id}"),
+            ..BatchCache::default()
+        }
     }
 
     /// Look up everything the checked entries name, one query per kind.
@@ -81,6 +174,12 @@ impl BatchCache {
             self.assessments
                 .insert(id.to_string(), held.get(id).cloned());
         }
+        let parent_ids: BTreeSet<&str> = entries
+            .iter()
+            .filter_map(|(_, c)| c.content.parent_id.as_deref())
+            .collect();
+        let parent_ids: Vec<&str> = parent_ids.into_iter().collect();
+        self.fetch_parents(conn, &parent_ids).await?;
         let blobs: BTreeSet<&str> = entries
             .iter()
             .flat_map(|(_, c)| c.blobs.iter().map(String::as_str))
@@ -90,13 +189,40 @@ impl BatchCache {
         for b in blobs {
             self.blobs.insert(b.to_string(), complete.contains(b));
         }
-        let (households, members) = named_roster(entries);
-        self.fetch_households(conn, &households).await?;
-        self.fetch_members(conn, &members).await?;
+        let named = Named::of(entries);
+        self.fetch_households(conn, &named.households).await?;
+        self.fetch_members(conn, &named.members).await?;
+        self.fetch_clans(conn, &named.clans).await?;
+        self.fetch_units(conn, &named.units).await?;
         Ok(())
     }
 
-    /// Look up households not yet known to the cache.
+    /// Look up held assessments as parents, and their corrections.
+    async fn fetch_parents(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &[&str],
+    ) -> Result<(), sqlx::Error> {
+        let ids: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.parents.contains_key(*id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let found = assessments::parents(conn, &ids).await?;
+        let corrections = assessments::corrections_of(conn, &ids).await?;
+        for id in ids {
+            self.parents.insert(id.to_string(), found.get(id).cloned());
+            self.corrections
+                .entry(id.to_string())
+                .or_insert_with(|| corrections.get(id).cloned());
+        }
+        Ok(())
+    }
+
+    /// Look up households (held, or aliases and what they resolve to) not yet known.
     async fn fetch_households(
         &mut self,
         conn: &mut AnyConnection,
@@ -107,15 +233,30 @@ impl BatchCache {
             .copied()
             .filter(|id| !self.households.contains_key(*id))
             .collect();
-        let found = roster::household_hamlets(conn, &ids).await?;
-        for id in ids {
-            self.households
-                .insert(id.to_string(), found.get(id).cloned());
+        if ids.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let found = aliases::held_households(conn, &ids).await?;
+        let unknown: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !found.contains_key(*id) && !self.household_aliases.contains_key(*id))
+            .collect();
+        let aliased = aliases::household_aliases(conn, &unknown).await?;
+        for id in &ids {
+            self.households
+                .insert((*id).to_string(), found.get(*id).cloned());
+        }
+        for id in unknown {
+            self.household_aliases
+                .insert(id.to_string(), aliased.get(id).cloned());
+        }
+        let targets: Vec<String> = aliased.into_values().collect();
+        let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+        Box::pin(self.fetch_households(conn, &targets)).await
     }
 
-    /// Look up members (and their households) not yet known to the cache.
+    /// Look up members (and their households, and member aliases) not yet known.
     async fn fetch_members(
         &mut self,
         conn: &mut AnyConnection,
@@ -126,40 +267,215 @@ impl BatchCache {
             .copied()
             .filter(|id| !self.members.contains_key(*id))
             .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
         let found = roster::member_households(conn, &ids).await?;
+        let unknown: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !found.contains_key(*id) && !self.member_aliases.contains_key(*id))
+            .collect();
+        let aliased = aliases::member_aliases(conn, &unknown).await?;
+        let mut households = Vec::new();
+        for id in &ids {
+            let household = found.get(*id).map(|(household, _)| household.clone());
+            households.extend(household.clone());
+            self.members.insert((*id).to_string(), household);
+        }
+        for id in unknown {
+            self.member_aliases
+                .insert(id.to_string(), aliased.get(id).cloned());
+        }
+        let households: Vec<&str> = households.iter().map(String::as_str).collect();
+        self.fetch_households(conn, &households).await?;
+        let targets: Vec<String> = aliased.into_values().collect();
+        let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+        Box::pin(self.fetch_members(conn, &targets)).await
+    }
+
+    async fn fetch_clans(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &[&str],
+    ) -> Result<(), sqlx::Error> {
+        let ids: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.clans.contains_key(*id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let found = clans::held_clans(conn, &ids).await?;
+        let mut households = Vec::new();
         for id in ids {
-            let household = found.get(id).map(|(household, hamlet)| {
-                self.households
-                    .entry(household.clone())
-                    .or_insert_with(|| Some(hamlet.clone()));
-                household.clone()
-            });
-            self.members.insert(id.to_string(), household);
+            let clan = found.get(id).cloned();
+            if let Some(c) = &clan {
+                households.extend(c.households.iter().cloned());
+            }
+            self.clans.insert(id.to_string(), clan);
+        }
+        let households: Vec<&str> = households.iter().map(String::as_str).collect();
+        self.fetch_households(conn, &households).await
+    }
+
+    async fn fetch_units(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &[&str],
+    ) -> Result<(), sqlx::Error> {
+        let ids: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.units.contains_key(*id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let found = clans::held_units(conn, &ids).await?;
+        for id in ids {
+            self.units.insert(id.to_string(), found.get(id).cloned());
         }
         Ok(())
     }
 
-    /// The hamlet of a household, if the server knows (or this batch queued) it.
-    async fn household_hamlet(
+    /// A household the server holds (or this batch queued).
+    async fn household(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Option<HeldHousehold>, sqlx::Error> {
+        self.fetch_households(conn, &[id]).await?;
+        Ok(self.households.get(id).cloned().flatten())
+    }
+
+    /// The held household a household alias resolves to.
+    async fn household_alias(
         &mut self,
         conn: &mut AnyConnection,
         id: &str,
     ) -> Result<Option<String>, sqlx::Error> {
         self.fetch_households(conn, &[id]).await?;
-        Ok(self.households.get(id).cloned().flatten())
+        Ok(self.household_aliases.get(id).cloned().flatten())
     }
 
-    /// The hamlet of a member's household, if the server knows (or this batch queued) it.
-    async fn member_hamlet(
+    /// The household a member is in, if the server holds (or this batch queued) it.
+    async fn member_household(
         &mut self,
         conn: &mut AnyConnection,
         id: &str,
     ) -> Result<Option<String>, sqlx::Error> {
         self.fetch_members(conn, &[id]).await?;
-        match self.members.get(id).cloned().flatten() {
-            Some(household) => self.household_hamlet(conn, &household).await,
+        Ok(self.members.get(id).cloned().flatten())
+    }
+
+    /// The held member a member alias resolves to.
+    async fn member_alias(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        self.fetch_members(conn, &[id]).await?;
+        Ok(self.member_aliases.get(id).cloned().flatten())
+    }
+
+    /// The hamlet of a member's household, if known.
+    async fn member_hamlet(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        match self.member_household(conn, id).await? {
+            Some(household) => Ok(self.household(conn, &household).await?.map(|h| h.hamlet)),
             None => Ok(None),
         }
+    }
+
+    /// A held household with its members (as queued, when this batch changed it).
+    async fn record(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Option<HouseholdRecord>, sqlx::Error> {
+        if let Some(r) = self.records.get(id) {
+            return Ok(Some(r.clone()));
+        }
+        let found = aliases::household_record(conn, id).await?;
+        if let Some(r) = &found {
+            self.records.insert(id.to_string(), r.clone());
+        }
+        Ok(found)
+    }
+
+    /// The households of a hamlet another device or the roster made (for duplicates), read and
+    /// indexed once per batch.
+    async fn others_in_hamlet(
+        &mut self,
+        conn: &mut AnyConnection,
+        hamlet: &str,
+    ) -> Result<Option<&HamletIndex>, sqlx::Error> {
+        if !self.hamlet_households.contains_key(hamlet) {
+            let mut index = HamletIndex::default();
+            for h in aliases::hamlet_households(conn, hamlet).await? {
+                // A roster code names one household of the hamlet, whoever made it.
+                if let Some(code) = h.roster_code.filter(|c| !c.is_empty()) {
+                    index.by_code.entry(code).or_insert_with(|| h.id.clone());
+                }
+                if h.origin == self.origin {
+                    continue;
+                }
+                index
+                    .by_head
+                    .entry(text::fold(&h.head))
+                    .or_default()
+                    .push(h.id);
+            }
+            self.hamlet_households.insert(hamlet.to_string(), index);
+        }
+        Ok(self.hamlet_households.get(hamlet))
+    }
+
+    async fn clan(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Option<HeldClan>, sqlx::Error> {
+        self.fetch_clans(conn, &[id]).await?;
+        Ok(self.clans.get(id).cloned().flatten())
+    }
+
+    async fn unit(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Option<HeldUnit>, sqlx::Error> {
+        self.fetch_units(conn, &[id]).await?;
+        Ok(self.units.get(id).cloned().flatten())
+    }
+
+    /// Every hamlet id, once per batch.
+    async fn every_hamlet(&mut self, conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Error> {
+        if let Some(all) = &self.all_hamlets {
+            return Ok(all.clone());
+        }
+        let all = clans::all_hamlets(conn).await?;
+        self.all_hamlets = Some(all.clone());
+        Ok(all)
+    }
+
+    /// The commune this server serves, once per batch.
+    async fn commune(&mut self, conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
+        if let Some(c) = &self.commune {
+            return Ok(c.clone());
+        }
+        let c = sqlx::query("SELECT value FROM settings WHERE key = 'commune'")
+            .fetch_optional(conn)
+            .await?
+            .map(|r| r.try_get::<String, _>(0))
+            .transpose()?;
+        self.commune = Some(c.clone());
+        Ok(c)
     }
 
     /// Whether a blob is held complete.
@@ -227,9 +543,228 @@ impl BatchCache {
         Ok(set)
     }
 
-    /// Whether this batch already queued exactly this household.
-    fn already_stored(&self, h: &HouseholdRecord) -> bool {
-        self.stored.get(&h.id) == Some(h)
+    /// Decide what storing a sent household does; `Err` is the entry's answer.
+    async fn plan_household(
+        &mut self,
+        conn: &mut AnyConnection,
+        device: &DeviceAuth,
+        id: &str,
+        h: &HouseholdRecord,
+    ) -> Result<Result<HouseholdPlan, EntryResult>, sqlx::Error> {
+        let unchanged = |target: &str, hamlet: String| HouseholdPlan {
+            sent_id: h.id.clone(),
+            target: target.to_string(),
+            hamlet,
+            store: None,
+            new_alias: false,
+            member_aliases: HashMap::new(),
+            note: None,
+            sent: h.clone(),
+        };
+        // A household this batch resolved exactly so already: nothing more to look up.
+        if let Some((sent, target)) = self.resolved.get(&h.id) {
+            if sent == h {
+                let target = target.clone();
+                if let Some(held) = self.household(&mut *conn, &target).await? {
+                    return Ok(Ok(unchanged(&target, held.hamlet)));
+                }
+            }
+        }
+        if let Some(target) = self.household_alias(&mut *conn, &h.id).await? {
+            return self.merge_into(conn, device, id, &target, h, false).await;
+        }
+        if let Some(held) = self.household(&mut *conn, &h.id).await? {
+            if !device.may_act_in(&held.hamlet) {
+                return Ok(Err(rejected(
+                    id,
+                    ErrorCode::Forbidden,
+                    "Hộ này thuộc thôn ngoài phạm vi của thiết bị.",
+                )));
+            }
+            if !held.made_by_device() {
+                return self.merge_into(conn, device, id, &h.id, h, false).await;
+            }
+        } else {
+            if !self.hamlet_exists(&mut *conn, &h.hamlet_id).await? {
+                return Ok(Err(rejected(
+                    id,
+                    ErrorCode::Invalid,
+                    "Thôn của hộ gửi kèm không tồn tại.",
+                )));
+            }
+            if let Some(target) = self.duplicate_of(&mut *conn, h).await? {
+                return self.merge_into(conn, device, id, &target, h, true).await;
+            }
+        }
+        // The device's own household (new, or made by a device): stored as sent. A member the
+        // server holds elsewhere must not be pulled in from a hamlet outside the scope.
+        for m in &h.members {
+            if let Some(held) = self.member_hamlet(&mut *conn, &m.id).await? {
+                if !device.may_act_in(&held) {
+                    return Ok(Err(rejected(
+                        id,
+                        ErrorCode::Forbidden,
+                        "Thành viên gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
+                    )));
+                }
+            }
+        }
+        if !self.hamlet_exists(&mut *conn, &h.hamlet_id).await? {
+            return Ok(Err(rejected(
+                id,
+                ErrorCode::Invalid,
+                "Thôn của hộ gửi kèm không tồn tại.",
+            )));
+        }
+        Ok(Ok(HouseholdPlan {
+            store: Some(h.clone()),
+            ..unchanged(&h.id, h.hamlet_id.clone())
+        }))
+    }
+
+    /// The household of `h`'s hamlet that `h` (unknown to the server) duplicates: same roster
+    /// code (a code names one household), or without a code the one household with the same
+    /// head ignoring case and diacritics that this device did not make (it may make two alike).
+    async fn duplicate_of(
+        &mut self,
+        conn: &mut AnyConnection,
+        h: &HouseholdRecord,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let Some(others) = self.others_in_hamlet(conn, &h.hamlet_id).await? else {
+            return Ok(None);
+        };
+        let code = h
+            .roster_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if let Some(code) = code {
+            return Ok(others.by_code.get(code).cloned());
+        }
+        Ok(
+            match others.by_head.get(&text::fold(&text::clean(&h.head))) {
+                Some(same) if same.len() == 1 => same.first().cloned(),
+                _ => None,
+            },
+        )
+    }
+
+    /// Merge a sent household into a held one: members the held one lacks are added, members
+    /// matched by name become aliases, nothing held is changed or removed.
+    async fn merge_into(
+        &mut self,
+        conn: &mut AnyConnection,
+        device: &DeviceAuth,
+        id: &str,
+        target: &str,
+        h: &HouseholdRecord,
+        new_alias: bool,
+    ) -> Result<Result<HouseholdPlan, EntryResult>, sqlx::Error> {
+        let Some(mut rec) = self.record(&mut *conn, target).await? else {
+            return Ok(Err(rejected(
+                id,
+                ErrorCode::Invalid,
+                "Máy chủ không còn hộ mà hộ gửi kèm trùng với.",
+            )));
+        };
+        if !device.may_act_in(&rec.hamlet_id) {
+            return Ok(Err(rejected(
+                id,
+                ErrorCode::Forbidden,
+                "Hộ này thuộc thôn ngoài phạm vi của thiết bị.",
+            )));
+        }
+        let mut member_aliases: HashMap<String, String> = HashMap::new();
+        let mut added = false;
+        for m in &h.members {
+            if rec.members.iter().any(|held| held.id == m.id)
+                || self.member_alias(&mut *conn, &m.id).await?.is_some()
+            {
+                continue;
+            }
+            if let Some(elsewhere) = self.member_hamlet(&mut *conn, &m.id).await? {
+                // Held in another household: left there.
+                if !device.may_act_in(&elsewhere) {
+                    return Ok(Err(rejected(
+                        id,
+                        ErrorCode::Forbidden,
+                        "Thành viên gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
+                    )));
+                }
+                continue;
+            }
+            let name = text::fold(&text::clean(&m.name));
+            let matched = rec
+                .members
+                .iter()
+                .find(|held| {
+                    text::fold(&held.name) == name
+                        && !member_aliases.values().any(|t| *t == held.id)
+                })
+                .map(|held| held.id.clone());
+            match matched {
+                Some(held) => {
+                    member_aliases.insert(m.id.clone(), held);
+                }
+                None => {
+                    rec.members.push(m.clone());
+                    added = true;
+                }
+            }
+        }
+        let note = (target != h.id).then(|| {
+            format!(
+                "Hộ {} đã có trong danh sách của thôn; phiếu được ghép vào hộ đã có, không tạo hộ mới.",
+                rec.head
+            )
+        });
+        Ok(Ok(HouseholdPlan {
+            sent_id: h.id.clone(),
+            target: target.to_string(),
+            hamlet: rec.hamlet_id.clone(),
+            store: added.then_some(rec),
+            new_alias,
+            member_aliases,
+            note,
+            sent: h.clone(),
+        }))
+    }
+
+    /// Record a plan's effect (the entry was created).
+    fn apply_plan(&mut self, plan: HouseholdPlan) {
+        if plan.new_alias {
+            self.household_aliases
+                .insert(plan.sent_id.clone(), Some(plan.target.clone()));
+            self.households.insert(plan.sent_id.clone(), None);
+            self.pending_household_aliases
+                .push((plan.sent_id.clone(), plan.target.clone()));
+        }
+        for (alias, target) in &plan.member_aliases {
+            self.member_aliases
+                .insert(alias.clone(), Some(target.clone()));
+            self.members.insert(alias.clone(), None);
+            self.pending_member_aliases
+                .push((alias.clone(), target.clone()));
+        }
+        if let Some(rec) = &plan.store {
+            self.queue_household(rec);
+            // Its code now names it for later entries of the batch.
+            let code = rec
+                .roster_code
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty());
+            if let (Some(code), Some(index)) =
+                (code, self.hamlet_households.get_mut(&rec.hamlet_id))
+            {
+                index
+                    .by_code
+                    .entry(code.to_string())
+                    .or_insert_with(|| rec.id.clone());
+            }
+        }
+        self.resolved
+            .insert(plan.sent_id.clone(), (plan.sent, plan.target));
     }
 
     /// Queue a household upsert and record its effect: the household lives in its hamlet, its
@@ -244,13 +779,340 @@ impl BatchCache {
         for m in &h.members {
             self.members.insert(m.id.clone(), Some(h.id.clone()));
         }
-        self.households
-            .insert(h.id.clone(), Some(h.hamlet_id.clone()));
-        self.stored.insert(h.id.clone(), h.clone());
+        let origin = match self.households.get(&h.id).cloned().flatten() {
+            Some(held) => held.origin,
+            None => self.origin.clone(),
+        };
+        self.households.insert(
+            h.id.clone(),
+            Some(HeldHousehold {
+                hamlet: h.hamlet_id.clone(),
+                origin,
+            }),
+        );
+        self.records.insert(h.id.clone(), h.clone());
         self.pending_households.push(h.clone());
     }
 
-    /// Queue an assessment insert and record it as held.
+    /// The household a household id is, with its hamlet: the plan's target for the sent id,
+    /// the held household for an alias, else itself when held.
+    async fn resolve_household(
+        &mut self,
+        conn: &mut AnyConnection,
+        plan: Option<&HouseholdPlan>,
+        id: &str,
+    ) -> Result<Option<(String, String)>, sqlx::Error> {
+        if let Some(p) = plan.filter(|p| p.sent_id == id || p.target == id) {
+            return Ok(Some((p.target.clone(), p.hamlet.clone())));
+        }
+        let target = match self.household_alias(&mut *conn, id).await? {
+            Some(t) => t,
+            None => id.to_string(),
+        };
+        Ok(self
+            .household(&mut *conn, &target)
+            .await?
+            .map(|h| (target, h.hamlet)))
+    }
+
+    /// The member a member id is, with its hamlet.
+    async fn resolve_member(
+        &mut self,
+        conn: &mut AnyConnection,
+        plan: Option<&HouseholdPlan>,
+        id: &str,
+    ) -> Result<Option<(String, String)>, sqlx::Error> {
+        if let Some(p) = plan {
+            if let Some(t) = p.member_aliases.get(id) {
+                return Ok(Some((t.clone(), p.hamlet.clone())));
+            }
+            if p.store
+                .as_ref()
+                .is_some_and(|r| r.members.iter().any(|m| m.id == id))
+            {
+                return Ok(Some((id.to_string(), p.hamlet.clone())));
+            }
+        }
+        let target = match self.member_alias(&mut *conn, id).await? {
+            Some(t) => t,
+            None => id.to_string(),
+        };
+        Ok(self
+            .member_hamlet(&mut *conn, &target)
+            .await?
+            .map(|hamlet| (target, hamlet)))
+    }
+
+    /// Resolve the subject and check that the device may assess it; `Err` is the answer.
+    async fn resolve_subject(
+        &mut self,
+        conn: &mut AnyConnection,
+        device: &DeviceAuth,
+        entry: &ManifestEntry,
+        content: &CanonicalAssessment,
+        plan: Option<&HouseholdPlan>,
+    ) -> Result<Result<Resolved, EntryResult>, sqlx::Error> {
+        let id = entry.id.as_str();
+        let subject = &content.subject;
+        let plain = |found: Option<(String, String)>| {
+            found.map(|(subject_id, hamlet)| Resolved {
+                subject_id,
+                hamlet: Some(hamlet),
+                clan: None,
+                unit: None,
+            })
+        };
+        let resolved = match subject.kind {
+            SubjectKind::Household => plain(
+                self.resolve_household(&mut *conn, plan, &subject.id)
+                    .await?,
+            ),
+            SubjectKind::Member => plain(self.resolve_member(&mut *conn, plan, &subject.id).await?),
+            SubjectKind::Hamlet => {
+                let target = if self.hamlet_exists(&mut *conn, &subject.id).await? {
+                    Some(subject.id.clone())
+                } else {
+                    // A hamlet the device made before enrolling: the server's hamlet of the
+                    // same name stands for it (the scope check below still applies).
+                    match &entry.hamlet {
+                        Some(h) if h.id == subject.id => {
+                            roster::hamlet_named(&mut *conn, &h.name).await?
+                        }
+                        _ => None,
+                    }
+                };
+                plain(target.map(|t| (t.clone(), t)))
+            }
+            SubjectKind::Clan => {
+                return self
+                    .resolve_clan(conn, device, id, &subject.id, entry.clan.as_ref(), plan)
+                    .await
+            }
+            SubjectKind::Unit => {
+                return self
+                    .resolve_unit(conn, device, id, &subject.id, entry.unit.as_ref())
+                    .await
+            }
+        };
+        let Some(resolved) = resolved else {
+            return Ok(Err(rejected(
+                id,
+                ErrorCode::Invalid,
+                "Máy chủ chưa biết đối tượng được đánh giá; hãy gửi kèm thông tin hộ.",
+            )));
+        };
+        if let Some(hamlet) = &resolved.hamlet {
+            if !device.may_act_in(hamlet) {
+                return Ok(Err(rejected(
+                    id,
+                    ErrorCode::Forbidden,
+                    "Đối tượng thuộc thôn ngoài phạm vi của thiết bị.",
+                )));
+            }
+        }
+        Ok(Ok(resolved))
+    }
+
+    /// A clan subject: held, or sent by the device (stored with the entry). Every held
+    /// household of the clan must be in the device's hamlets.
+    async fn resolve_clan(
+        &mut self,
+        conn: &mut AnyConnection,
+        device: &DeviceAuth,
+        id: &str,
+        clan_id: &str,
+        sent: Option<&ClanRecord>,
+        plan: Option<&HouseholdPlan>,
+    ) -> Result<Result<Resolved, EntryResult>, sqlx::Error> {
+        let held = self.clan(&mut *conn, clan_id).await?;
+        if held.is_none() && sent.is_none() {
+            return Ok(Err(rejected(
+                id,
+                ErrorCode::Invalid,
+                "Máy chủ chưa biết dòng họ này; hãy gửi kèm thông tin dòng họ.",
+            )));
+        }
+        let mut households: Vec<String> = held
+            .as_ref()
+            .map(|c| c.households.clone())
+            .unwrap_or_default();
+        let mut added = Vec::new();
+        for household in sent.map(|c| c.household_ids.as_slice()).unwrap_or_default() {
+            let resolved = match self.resolve_household(&mut *conn, plan, household).await? {
+                Some((target, _)) => target,
+                None => household.clone(),
+            };
+            if !households.contains(&resolved) {
+                households.push(resolved.clone());
+                added.push(resolved);
+            }
+        }
+        let mut hamlets = BTreeSet::new();
+        for household in &households {
+            if let Some((_, hamlet)) = self.resolve_household(&mut *conn, plan, household).await? {
+                hamlets.insert(hamlet);
+            }
+        }
+        if hamlets.is_empty() {
+            return Ok(Err(rejected(
+                id,
+                ErrorCode::Invalid,
+                "Máy chủ chưa có hộ nào của dòng họ này; hãy gửi kèm một hộ của dòng họ.",
+            )));
+        }
+        if hamlets.iter().any(|h| !device.may_act_in(h)) {
+            return Ok(Err(rejected(
+                id,
+                ErrorCode::Forbidden,
+                "Dòng họ có hộ ở thôn ngoài phạm vi của thiết bị: chỉ thiết bị phụ trách mọi thôn của dòng họ mới đánh giá được dòng họ này.",
+            )));
+        }
+        let write = sent.and_then(|c| {
+            let rename = held
+                .as_ref()
+                .is_some_and(|h| h.origin == self.origin && h.name != text::clean(&c.name));
+            (held.is_none() || rename || !added.is_empty()).then(|| ClanWrite {
+                id: c.id.clone(),
+                name: if held.is_none() || rename {
+                    c.name.clone()
+                } else {
+                    held.as_ref()
+                        .map_or_else(|| c.name.clone(), |h| h.name.clone())
+                },
+                origin: self.origin.clone(),
+                new: held.is_none(),
+                rename,
+                households: added,
+            })
+        });
+        Ok(Ok(Resolved {
+            subject_id: clan_id.to_string(),
+            hamlet: None,
+            clan: write,
+            unit: None,
+        }))
+    }
+
+    /// A unit subject: held, or sent by the device (stored with the entry). A hamlet-level
+    /// unit needs its hamlet in the device's scope, a commune-level one every hamlet.
+    async fn resolve_unit(
+        &mut self,
+        conn: &mut AnyConnection,
+        device: &DeviceAuth,
+        id: &str,
+        unit_id: &str,
+        sent: Option<&UnitRecord>,
+    ) -> Result<Result<Resolved, EntryResult>, sqlx::Error> {
+        let held = self.unit(&mut *conn, unit_id).await?;
+        let hamlet = match (&held, sent) {
+            (Some(h), _) => h.unit.hamlet_id.clone(),
+            (None, Some(s)) => s.hamlet_id.clone(),
+            (None, None) => {
+                return Ok(Err(rejected(
+                    id,
+                    ErrorCode::Invalid,
+                    "Máy chủ chưa biết đơn vị này; hãy gửi kèm thông tin đơn vị.",
+                )))
+            }
+        };
+        match &hamlet {
+            Some(h) => {
+                if !self.hamlet_exists(&mut *conn, h).await? {
+                    return Ok(Err(rejected(
+                        id,
+                        ErrorCode::Invalid,
+                        "Thôn của đơn vị gửi kèm không tồn tại.",
+                    )));
+                }
+                if !device.may_act_in(h) {
+                    return Ok(Err(rejected(
+                        id,
+                        ErrorCode::Forbidden,
+                        "Đơn vị thuộc thôn ngoài phạm vi của thiết bị.",
+                    )));
+                }
+            }
+            None => {
+                let every = self.every_hamlet(&mut *conn).await?;
+                if every.iter().any(|h| !device.may_act_in(h)) {
+                    return Ok(Err(rejected(
+                        id,
+                        ErrorCode::Forbidden,
+                        "Đơn vị cấp xã: chỉ thiết bị phụ trách mọi thôn của xã mới đánh giá được.",
+                    )));
+                }
+            }
+        }
+        let write = match (&held, sent) {
+            (None, Some(s)) => Some(UnitWrite {
+                unit: UnitRecord {
+                    commune_code: self.commune(&mut *conn).await?,
+                    name: text::clean(&s.name),
+                    ..s.clone()
+                },
+                origin: self.origin.clone(),
+                new: true,
+                rename: false,
+            }),
+            (Some(h), Some(s))
+                if h.origin == self.origin
+                    && (h.unit.name != text::clean(&s.name) || h.unit.kind != s.kind) =>
+            {
+                Some(UnitWrite {
+                    unit: UnitRecord {
+                        name: text::clean(&s.name),
+                        kind: s.kind,
+                        ..h.unit.clone()
+                    },
+                    origin: self.origin.clone(),
+                    new: false,
+                    rename: true,
+                })
+            }
+            _ => None,
+        };
+        Ok(Ok(Resolved {
+            subject_id: unit_id.to_string(),
+            hamlet,
+            clan: None,
+            unit: write,
+        }))
+    }
+
+    /// Record a clan or unit write as if done.
+    fn queue_subject(&mut self, clan: Option<ClanWrite>, unit: Option<UnitWrite>) {
+        if let Some(c) = clan {
+            let entry = self.clans.entry(c.id.clone()).or_insert(None);
+            match entry {
+                Some(held) => {
+                    held.households.extend(c.households.iter().cloned());
+                    if c.rename {
+                        held.name = text::clean(&c.name);
+                    }
+                }
+                None => {
+                    *entry = Some(HeldClan {
+                        name: text::clean(&c.name),
+                        origin: c.origin.clone(),
+                        households: c.households.clone(),
+                    })
+                }
+            }
+            self.pending_clans.push(c);
+        }
+        if let Some(u) = unit {
+            self.units.insert(
+                u.unit.id.clone(),
+                Some(HeldUnit {
+                    unit: u.unit.clone(),
+                    origin: u.origin.clone(),
+                }),
+            );
+            self.pending_units.push(u);
+        }
+    }
+
+    /// Queue an assessment insert and record it as held (and as the correction of its parent).
     fn queue_assessment(&mut self, a: NewAssessment) {
         self.assessments.insert(
             a.id.clone(),
@@ -261,6 +1123,17 @@ impl BatchCache {
                 mismatch: a.mismatch,
             }),
         );
+        self.parents.insert(
+            a.id.clone(),
+            Some(Parent {
+                subject_kind: a.subject_kind.to_string(),
+                subject_id: a.subject_id.clone(),
+                model: a.model.to_string(),
+            }),
+        );
+        if let Some(parent) = &a.parent_id {
+            self.corrections.insert(parent.clone(), Some(a.id.clone()));
+        }
         self.pending_assessments.push(a);
     }
 
@@ -269,44 +1142,73 @@ impl BatchCache {
         assessments::insert_many(conn, &self.pending_assessments).await
     }
 
-    /// Store the queued households, in order (multi-row statements when they are disjoint).
-    /// Each takes a change number, which locks the
-    /// counter until the transaction commits: call this last.
-    pub async fn write_households(
+    /// Store the queued households (multi-row statements when they are disjoint), clans, units
+    /// and aliases, in that order (an alias re-points the clans naming its id). Each takes a
+    /// change number, which locks the counter until the transaction commits: call this last.
+    pub async fn write_roster(
         &self,
         conn: &mut AnyConnection,
         device_id: &str,
     ) -> Result<(), sqlx::Error> {
-        let origin = format!("device:{device_id}");
-        roster::upsert_households(conn, &self.pending_households, &origin).await
+        roster::upsert_households(&mut *conn, &self.pending_households, &self.origin).await?;
+        clans::write_clans(&mut *conn, &self.pending_clans).await?;
+        clans::write_units(&mut *conn, &self.pending_units).await?;
+        aliases::write_aliases(
+            conn,
+            device_id,
+            &self.pending_household_aliases,
+            &self.pending_member_aliases,
+        )
+        .await
     }
 }
 
-/// The household and member ids the entries may ask about (sent households and their members,
-/// household and member subjects).
-fn named_roster<'a>(entries: &[(&'a ManifestEntry, &'a Checked)]) -> (Vec<&'a str>, Vec<&'a str>) {
-    let mut households = BTreeSet::new();
-    let mut members = BTreeSet::new();
-    for (entry, checked) in entries {
-        if let Some(h) = &entry.household {
-            households.insert(h.id.as_str());
-            members.extend(h.members.iter().map(|m| m.id.as_str()));
+/// The ids the entries may ask about, for the prefetch.
+struct Named<'a> {
+    households: Vec<&'a str>,
+    members: Vec<&'a str>,
+    clans: Vec<&'a str>,
+    units: Vec<&'a str>,
+}
+
+impl<'a> Named<'a> {
+    fn of(entries: &[(&'a ManifestEntry, &'a Checked)]) -> Named<'a> {
+        let mut households = BTreeSet::new();
+        let mut members = BTreeSet::new();
+        let mut clans = BTreeSet::new();
+        let mut units = BTreeSet::new();
+        for (entry, checked) in entries {
+            if let Some(h) = &entry.household {
+                households.insert(h.id.as_str());
+                members.extend(h.members.iter().map(|m| m.id.as_str()));
+            }
+            if let Some(c) = &entry.clan {
+                households.extend(c.household_ids.iter().map(String::as_str));
+            }
+            let subject = &checked.content.subject;
+            match subject.kind {
+                SubjectKind::Household => {
+                    households.insert(subject.id.as_str());
+                }
+                SubjectKind::Member => {
+                    members.insert(subject.id.as_str());
+                }
+                SubjectKind::Clan => {
+                    clans.insert(subject.id.as_str());
+                }
+                SubjectKind::Unit => {
+                    units.insert(subject.id.as_str());
+                }
+                SubjectKind::Hamlet => {}
+            }
         }
-        let subject = &checked.content.subject;
-        match subject.kind {
-            SubjectKind::Household => {
-                households.insert(subject.id.as_str());
-            }
-            SubjectKind::Member => {
-                members.insert(subject.id.as_str());
-            }
-            _ => {}
+        Named {
+            households: households.into_iter().collect(),
+            members: members.into_iter().collect(),
+            clans: clans.into_iter().collect(),
+            units: units.into_iter().collect(),
         }
     }
-    (
-        households.into_iter().collect(),
-        members.into_iter().collect(),
-    )
 }
 
 fn result(id: &str, status: EntryStatus) -> EntryResult {
@@ -344,8 +1246,16 @@ fn household_ok(h: &HouseholdRecord) -> bool {
             .all(|m| clock::is_id(&m.id) && !m.name.trim().is_empty())
 }
 
+/// Basic shape checks on a sent clan.
+fn clan_ok(c: &ClanRecord) -> bool {
+    clock::is_id(&c.id)
+        && !c.name.trim().is_empty()
+        && !c.household_ids.is_empty()
+        && c.household_ids.iter().all(|h| clock::is_id(h))
+}
+
 /// The checks of one entry that need no database: hash, canonical form, id, blob names, shape
-/// and scope of a sent household. `Err` is the entry's answer.
+/// and scope of a sent household, clan or unit. `Err` is the entry's answer.
 pub fn check(device: &DeviceAuth, entry: &ManifestEntry) -> Result<Checked, EntryResult> {
     let id = entry.id.as_str();
     if !is_sha256_hex(&entry.content_sha256)
@@ -374,6 +1284,13 @@ pub fn check(device: &DeviceAuth, entry: &ManifestEntry) -> Result<Checked, Entr
             "Mã phiếu trong nội dung khác mã phiếu gửi kèm.",
         ));
     }
+    if content.parent_id.as_deref() == Some(content.id.as_str()) {
+        return Err(rejected(
+            id,
+            ErrorCode::Invalid,
+            "Phiếu sửa không thể sửa chính nó.",
+        ));
+    }
     let mut blobs: BTreeSet<String> = entry.evidence.iter().cloned().collect();
     blobs.extend(content.evidence.values().flatten().cloned());
     if blobs.iter().any(|b| !is_sha256_hex(b)) {
@@ -384,7 +1301,7 @@ pub fn check(device: &DeviceAuth, entry: &ManifestEntry) -> Result<Checked, Entr
         ));
     }
 
-    // Where the subject lives, and whether this device may act there.
+    // Where the sent records are, and whether this device may act there.
     if let Some(h) = &entry.household {
         if !household_ok(h) {
             return Err(rejected(
@@ -401,6 +1318,38 @@ pub fn check(device: &DeviceAuth, entry: &ManifestEntry) -> Result<Checked, Entr
             ));
         }
     }
+    let subject = &content.subject;
+    if let Some(c) = &entry.clan {
+        if !clan_ok(c) || subject.kind != SubjectKind::Clan || subject.id != c.id {
+            return Err(rejected(
+                id,
+                ErrorCode::Invalid,
+                "Thông tin dòng họ gửi kèm không hợp lệ hoặc khác dòng họ được đánh giá.",
+            ));
+        }
+    }
+    if let Some(u) = &entry.unit {
+        if !clock::is_id(&u.id)
+            || u.name.trim().is_empty()
+            || subject.kind != SubjectKind::Unit
+            || subject.id != u.id
+        {
+            return Err(rejected(
+                id,
+                ErrorCode::Invalid,
+                "Thông tin đơn vị gửi kèm không hợp lệ hoặc khác đơn vị được đánh giá.",
+            ));
+        }
+        if let Some(h) = &u.hamlet_id {
+            if !device.may_act_in(h) {
+                return Err(rejected(
+                    id,
+                    ErrorCode::Forbidden,
+                    "Đơn vị gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
+                ));
+            }
+        }
+    }
     Ok(Checked { content, blobs })
 }
 
@@ -414,81 +1363,20 @@ pub async fn process_entry(
 ) -> Result<EntryResult, sqlx::Error> {
     let id = entry.id.as_str();
     let Checked { content, blobs } = checked;
-    if let Some(h) = &entry.household {
-        // A household this batch queued unchanged is held in its own (checked) hamlet, with
-        // every one of its members: the lookups below would only confirm that.
-        let fresh = !cache.already_stored(h);
-        let held = if fresh {
-            cache.household_hamlet(&mut *conn, &h.id).await?
-        } else {
-            None
-        };
-        if let Some(held) = held {
-            if !device.may_act_in(&held) {
-                return Ok(rejected(
-                    id,
-                    ErrorCode::Forbidden,
-                    "Hộ này thuộc thôn ngoài phạm vi của thiết bị.",
-                ));
-            }
-        }
-        // A member the server holds elsewhere must not be pulled into this household from a
-        // hamlet outside the scope.
-        for m in h.members.iter().filter(|_| fresh) {
-            if let Some(held) = cache.member_hamlet(&mut *conn, &m.id).await? {
-                if !device.may_act_in(&held) {
-                    return Ok(rejected(
-                        id,
-                        ErrorCode::Forbidden,
-                        "Thành viên gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
-                    ));
-                }
-            }
-        }
-        if !cache.hamlet_exists(&mut *conn, &h.hamlet_id).await? {
-            return Ok(rejected(
-                id,
-                ErrorCode::Invalid,
-                "Thôn của hộ gửi kèm không tồn tại.",
-            ));
-        }
-    }
-    let subject = &content.subject;
-    let hamlet = match subject.kind {
-        SubjectKind::Household => match &entry.household {
-            Some(h) if h.id == subject.id => Some(h.hamlet_id.clone()),
-            _ => cache.household_hamlet(&mut *conn, &subject.id).await?,
+    let plan = match &entry.household {
+        Some(h) => match cache.plan_household(&mut *conn, device, id, h).await? {
+            Ok(plan) => Some(plan),
+            Err(answer) => return Ok(answer),
         },
-        SubjectKind::Member => match &entry.household {
-            Some(h) if h.members.iter().any(|m| m.id == subject.id) => Some(h.hamlet_id.clone()),
-            _ => cache.member_hamlet(&mut *conn, &subject.id).await?,
-        },
-        SubjectKind::Hamlet => cache
-            .hamlet_exists(&mut *conn, &subject.id)
-            .await?
-            .then(|| subject.id.clone()),
-        SubjectKind::Clan | SubjectKind::Unit => {
-            return Ok(rejected(
-                id,
-                ErrorCode::Invalid,
-                "Máy chủ chưa nhận phiếu dòng họ / đơn vị.",
-            ))
-        }
+        None => None,
     };
-    let Some(hamlet) = hamlet else {
-        return Ok(rejected(
-            id,
-            ErrorCode::Invalid,
-            "Máy chủ chưa biết đối tượng được đánh giá; hãy gửi kèm thông tin hộ.",
-        ));
+    let resolved = match cache
+        .resolve_subject(&mut *conn, device, entry, &content, plan.as_ref())
+        .await?
+    {
+        Ok(r) => r,
+        Err(answer) => return Ok(answer),
     };
-    if !device.may_act_in(&hamlet) {
-        return Ok(rejected(
-            id,
-            ErrorCode::Forbidden,
-            "Đối tượng thuộc thôn ngoài phạm vi của thiết bị.",
-        ));
-    }
 
     if let Some(held) = cache.existing(&mut *conn, id).await? {
         if held.content_sha256 == entry.content_sha256 {
@@ -512,6 +1400,37 @@ pub async fn process_entry(
         });
     }
 
+    let mut notes: Vec<String> = plan.iter().filter_map(|p| p.note.clone()).collect();
+    if let Some(parent) = content.parent_id.as_deref() {
+        cache.fetch_parents(&mut *conn, &[parent]).await?;
+        if let Some(other) = cache.corrections.get(parent).cloned().flatten() {
+            if other != id {
+                return Ok(rejected(
+                    id,
+                    ErrorCode::Invalid,
+                    format!("Phiếu gốc {parent} đã có bản sửa khác ({other}); không nhận bản sửa thứ hai."),
+                ));
+            }
+        }
+        match cache.parents.get(parent).cloned().flatten() {
+            Some(p) => {
+                if p.subject_kind != content.subject.kind.code()
+                    || p.subject_id != resolved.subject_id
+                    || p.model != content.model.code()
+                {
+                    return Ok(rejected(
+                        id,
+                        ErrorCode::Invalid,
+                        "Phiếu sửa khác đối tượng hoặc mô hình của phiếu gốc.",
+                    ));
+                }
+            }
+            None => notes.push(format!(
+                "Máy chủ chưa nhận phiếu gốc {parent}; phiếu sửa được nhận như bản đầu tiên."
+            )),
+        }
+    }
+
     let mut missing = Vec::new();
     for b in &blobs {
         if !cache.blob_complete(&mut *conn, b).await? {
@@ -526,13 +1445,13 @@ pub async fn process_entry(
         });
     }
 
-    let (score, message) = match cache.set_for(&mut *conn, &content).await? {
-        None => (
-            None,
-            Some("Máy chủ chưa có bộ tiêu chí của phiếu; chưa chấm lại được.".to_string()),
-        ),
+    let score = match cache.set_for(&mut *conn, &content).await? {
+        None => {
+            notes.push("Máy chủ chưa có bộ tiêu chí của phiếu; chưa chấm lại được.".to_string());
+            None
+        }
         Some(set) => match rescore::rescore(&set, &content) {
-            Ok(s) => (Some(s), None),
+            Ok(s) => Some(s),
             Err(e) => {
                 return Ok(rejected(
                     id,
@@ -543,16 +1462,21 @@ pub async fn process_entry(
         },
     };
 
-    if let Some(h) = &entry.household {
-        if !cache.already_stored(h) {
-            cache.queue_household(h);
-        }
+    if let Some(plan) = plan {
+        cache.apply_plan(plan);
     }
+    let Resolved {
+        subject_id,
+        hamlet,
+        clan,
+        unit,
+    } = resolved;
+    cache.queue_subject(clan, unit);
     cache.queue_assessment(NewAssessment {
         id: id.to_string(),
         device_id: device.id.clone(),
-        subject_kind: subject.kind.code(),
-        subject_id: subject.id.clone(),
+        subject_kind: content.subject.kind.code(),
+        subject_id,
         hamlet_id: hamlet,
         model: content.model.code(),
         year: i64::from(content.year),
@@ -567,9 +1491,11 @@ pub async fn process_entry(
         server_total: score.as_ref().map(|s| i64::from(s.total)),
         mismatch: score.as_ref().is_some_and(|s| s.mismatch),
         evidence: blobs.into_iter().collect(),
+        parent_id: content.parent_id.clone(),
+        revision: i64::from(content.revision),
     });
     Ok(EntryResult {
-        message,
+        message: (!notes.is_empty()).then(|| notes.join(" ")),
         server_score: score.map(|s| ServerScore {
             status: s.status,
             total: s.total,
@@ -580,7 +1506,8 @@ pub async fn process_entry(
 }
 
 /// Check, look up and decide every entry of a batch, in order. The returned cache holds what
-/// the batch will store ([`BatchCache::write_assessments`], [`BatchCache::write_households`]). Database errors abort the whole batch.
+/// the batch will store ([`BatchCache::write_assessments`], [`BatchCache::write_roster`]).
+/// Database errors abort the whole batch.
 pub async fn process_batch(
     conn: &mut AnyConnection,
     device: &DeviceAuth,
@@ -588,7 +1515,7 @@ pub async fn process_batch(
 ) -> Result<(Vec<EntryResult>, BatchCache), sqlx::Error> {
     let checked: Vec<Result<Checked, EntryResult>> =
         entries.iter().map(|e| check(device, e)).collect();
-    let mut cache = BatchCache::new();
+    let mut cache = BatchCache::new(&device.id);
     let passed: Vec<(&ManifestEntry, &Checked)> = entries
         .iter()
         .zip(&checked)

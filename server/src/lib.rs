@@ -4,6 +4,9 @@
 //! server checks, re-scores with the core engine and keeps for review. Admin commands act on
 //! the database directly.
 
+#[macro_use]
+pub mod output;
+
 pub mod admin;
 pub mod api;
 pub mod blobs;
@@ -13,5 +16,5 @@ pub mod db;
 pub mod intake;
 pub mod qr;
 pub mod rescore;
-pub mod roster_csv;
+pub mod roster_file;
 pub mod units;

@@ -163,3 +163,205 @@ fn sigterm_stops_cleanly() {
     }
     eprintln!("stopped {:?} after SIGTERM", started.elapsed());
 }
+
+both_backends!(init_with_another_commune_refused_once_there_is_data, |b| {
+    let env = SERVER.env(b);
+    // No data yet: a wrong first choice may be corrected.
+    env.admin_ok(&["init", "--province", "25", "--commune", "07900"]);
+    env.admin_ok(&["init", "--province", "25", "--commune", "04831"]);
+    let h = env.admin_json(&["hamlet", "add", "Thôn Đông"]);
+    assert_eq!(h["commune_code"], "04831");
+    // Same commune again: idempotent.
+    let out = env.admin_ok(&["init", "--province", "25", "--commune", "04831"]);
+    assert!(out.contains("04831"), "{out}");
+    // Another commune on a server holding data: refused, nothing changed.
+    let (code, _, err) = env.admin(&["init", "--province", "25", "--commune", "07900"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("đã có dữ liệu"), "{err}");
+    assert!(err.contains("04831") && err.contains("07900"), "{err}");
+    let h = env.admin_json(&["hamlet", "add", "Thôn Tây"]);
+    assert_eq!(h["commune_code"], "04831");
+});
+
+/// Run an admin command whose stdout is closed before it writes: it must not panic.
+fn closed_stdout(env: &Env, args: &[&str]) -> (i32, String) {
+    let mut cmd = std::process::Command::new(env.bin());
+    cmd.arg("admin")
+        .args(["--data", &env.dir.path().display().to_string()]);
+    if let Some(db) = &env.database {
+        cmd.args(["--database", db]);
+    }
+    let mut child = cmd
+        .args(args)
+        .env_remove("HOCTAP_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run admin");
+    // Close the only reading end, as `| head` does once it has its lines.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+both_backends!(admin_output_survives_a_closed_stdout, |b| {
+    let s = SERVER.setup(b);
+    for _ in 0..3 {
+        enroll_device(&s.env, &s.server, &["Thôn Đông"]);
+    }
+    s.server
+        .batch(&s.token, &new_uuid(), &[simple(&s.dong), simple(&s.dong)]);
+    for args in [
+        &["device", "list", "--json"][..],
+        &["device", "list"],
+        &["hamlet", "list"],
+        &["assessments", "--json"],
+        &["assessments"],
+        &["clan", "list"],
+        &["unit", "list", "--json"],
+        &["units"],
+        &["units", "--province", "25", "--json"],
+    ] {
+        let (code, err) = closed_stdout(&s.env, args);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+});
+
+/// The OpenAPI document's schema for `name` documents every field the protocol type serialises
+/// (all of them set), exactly so when `exact`, and requires those serde always writes.
+fn schema_matches(
+    doc: &serde_json::Value,
+    name: &str,
+    sample: &serde_json::Value,
+    optional: &[&str],
+    exact: bool,
+) {
+    let schema = &doc["components"]["schemas"][name];
+    let props: std::collections::BTreeSet<&str> = schema["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("schema {name}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let fields: std::collections::BTreeSet<&str> = sample
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    if exact {
+        assert_eq!(props, fields, "{name}: documented vs serialised");
+    } else {
+        assert!(
+            fields.is_subset(&props),
+            "{name}: {fields:?} not all in {props:?}"
+        );
+    }
+    let required: std::collections::BTreeSet<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    let expected: std::collections::BTreeSet<&str> = fields
+        .iter()
+        .copied()
+        .filter(|f| !optional.contains(f))
+        .collect();
+    if exact {
+        assert_eq!(required, expected, "{name}: required fields");
+    } else {
+        assert!(
+            expected.is_subset(&required) && optional.iter().all(|f| !required.contains(f)),
+            "{name}: required {required:?}"
+        );
+    }
+}
+
+#[test]
+fn openapi_documents_clans_units_and_returns() {
+    use hoctap_domain::protocol::*;
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../src/api/openapi.json")).expect("openapi.json");
+    let clan = ClanRecord {
+        id: new_uuid(),
+        name: "Họ Nguyễn".into(),
+        household_ids: vec![new_uuid()],
+    };
+    let unit = UnitRecord {
+        id: new_uuid(),
+        name: "Trường Tiểu học".into(),
+        kind: UnitKind::School,
+        hamlet_id: Some(new_uuid()),
+        commune_code: Some("04831".into()),
+    };
+    let returned = ReturnedRecord {
+        assessment_id: new_uuid(),
+        comment: "x".into(),
+        reviewer: Some("Lan".into()),
+        returned_at: "2026-01-01T00:00:00.000Z".into(),
+        id: Some(new_uuid()),
+    };
+    schema_matches(
+        &doc,
+        "ClanRecord",
+        &serde_json::to_value(&clan).expect("json"),
+        &[],
+        true,
+    );
+    schema_matches(
+        &doc,
+        "UnitRecord",
+        &serde_json::to_value(&unit).expect("json"),
+        &[],
+        true,
+    );
+    schema_matches(
+        &doc,
+        "ReturnedRecord",
+        &serde_json::to_value(&returned).expect("json"),
+        &["id"],
+        true,
+    );
+    let sync = SyncResponse {
+        cursor: 1,
+        more: false,
+        server_time: "2026-01-01T00:00:00.000Z".into(),
+        hamlets: Vec::new(),
+        households: Vec::new(),
+        criteria: Vec::new(),
+        returned: vec![returned],
+        clans: vec![clan.clone()],
+        units: vec![unit.clone()],
+        request_encodings: vec![GZIP.into()],
+    };
+    schema_matches(
+        &doc,
+        "SyncResponse",
+        &serde_json::to_value(&sync).expect("json"),
+        &["clans", "units", "request_encodings"],
+        false,
+    );
+    let entry = ManifestEntry {
+        clan: Some(clan),
+        unit: Some(unit),
+        ..simple(&new_uuid())
+    };
+    schema_matches(
+        &doc,
+        "ManifestEntry",
+        &serde_json::to_value(&entry).expect("json"),
+        &["clan", "unit"],
+        false,
+    );
+    let kinds: Vec<&str> = doc["components"]["schemas"]["UnitRecord"]["properties"]["kind"]["enum"]
+        .as_array()
+        .expect("kind enum")
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    let codes: Vec<&str> = UnitKind::ALL.iter().map(|k| k.code()).collect();
+    assert_eq!(kinds, codes);
+}

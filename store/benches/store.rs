@@ -29,6 +29,7 @@ use hoctap_domain::model::{MemberFacts, Points, Schooling, Subject, SubjectKind}
 use hoctap_domain::time::Clock;
 use hoctap_domain::units::CommuneKind;
 use hoctap_store::households::HouseholdQuery;
+use hoctap_store::roster::ImportOptions;
 use hoctap_store::settings;
 use hoctap_store::units::NewHamlet;
 use hoctap_store::Store;
@@ -354,7 +355,7 @@ fn generate(path: &Path, households: usize, key: &str) -> (usize, usize) {
         let count = HAMLET_SIZE.min(households - h * HAMLET_SIZE);
         let (csv, m) = hamlet_csv(&mut gen, &name, h + 1, count);
         let report = store
-            .import_roster(&csv)
+            .import_roster(csv.as_bytes(), ImportOptions::default())
             .expect("import the roster")
             .unwrap_or_else(|problems| panic!("generated roster refused: {problems:?}"));
         assert_eq!(report.households_added as usize, count);
@@ -809,15 +810,19 @@ fn main() {
     let member_ids: Vec<String> = {
         let mut stmt = store
             .conn_for_tests()
-            .prepare("SELECT id FROM member ORDER BY rowid LIMIT ?1")
+            // Adults only: cdht-324 (version 2 on) refuses to assess a child.
+            .prepare("SELECT id FROM member WHERE ?2 - birth_year >= ?3 ORDER BY rowid LIMIT ?1")
             .expect("prepare member query");
-        stmt.query_map([reps as i64 * 7], |r| r.get(0))
-            .expect("query members")
-            .collect::<rusqlite::Result<Vec<String>>>()
-            .expect("read members")
-            .into_iter()
-            .step_by(7)
-            .collect()
+        stmt.query_map(
+            rusqlite::params![reps as i64 * 7, year, hoctap_domain::eligibility::ADULT_AGE],
+            |r| r.get(0),
+        )
+        .expect("query members")
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .expect("read members")
+        .into_iter()
+        .step_by(7)
+        .collect()
     };
     let drafts: Vec<String> = member_ids
         .iter()

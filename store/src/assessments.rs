@@ -96,8 +96,9 @@ fn subject_table(kind: SubjectKind) -> &'static str {
 
 /// Fail unless the subject exists.
 pub fn check_subject(db: &Db<'_>, subject: &Subject) -> Result<()> {
+    // Removed (or merged) rows cannot be assessed any more.
     let sql = format!(
-        "SELECT 1 FROM {} WHERE id = ?1",
+        "SELECT 1 FROM {} WHERE id = ?1 AND removed_at IS NULL",
         subject_table(subject.kind)
     );
     let found: Option<i64> = db
@@ -106,7 +107,14 @@ pub fn check_subject(db: &Db<'_>, subject: &Subject) -> Result<()> {
         .query_row([&subject.id], |r| r.get(0))
         .optional()?;
     if found.is_none() {
-        return Err(StoreError::not_found(Entity::Subject, subject.id.clone()));
+        let entity = match subject.kind {
+            SubjectKind::Household => Entity::Household,
+            SubjectKind::Member => Entity::Member,
+            SubjectKind::Hamlet => Entity::Hamlet,
+            SubjectKind::Clan => Entity::Clan,
+            SubjectKind::Unit => Entity::Unit,
+        };
+        return Err(StoreError::not_found(entity, subject.id.clone()));
     }
     Ok(())
 }
@@ -172,6 +180,16 @@ pub fn start(db: &Db<'_>, subject: &Subject, set: &LoadedSet, year: i32) -> Resu
             return Err(StoreError::AlreadyFinalized { year, id })
         }
         None => {
+            // Issue 10 (honest results): only a NEW assessment is checked — the set's period must
+            // include the year and the person assessed must be within the set's eligibility
+            // (rules in `hoctap_domain::eligibility`); drafts resumed above are not re-checked.
+            let people = if subject.kind == SubjectKind::Member {
+                live_member_facts(db, subject)?
+            } else {
+                Vec::new()
+            };
+            hoctap_domain::eligibility::check_new_assessment(set, year, &people)
+                .map_err(engine::InputError::from)?;
             let id = db.new_id();
             let now = db.now();
             db.conn()

@@ -75,24 +75,29 @@ fn load_installed(db: &Db<'_>, sha256: &str, id: &str) -> Result<Option<Arc<Load
     Ok(Some(set))
 }
 
-/// The newest set with this id: installed on the device, else built in.
+/// The newest version of the set with this id, installed (or pulled) on the device or built
+/// in; an installed set wins a tie. A device that installed version 1 still starts new
+/// assessments with a newer built-in version 2 once the app is updated.
 pub fn newest(db: &Db<'_>, id: &str) -> Result<Arc<LoadedSet>> {
-    let installed: Option<String> = db
+    let installed: Option<(String, u32)> = db
         .conn()
         .prepare_cached(
-            "SELECT sha256 FROM criteria_set WHERE id = ?1 ORDER BY version DESC LIMIT 1",
+            "SELECT sha256, version FROM criteria_set WHERE id = ?1 ORDER BY version DESC LIMIT 1",
         )?
-        .query_row([id], |r| r.get(0))
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    if let Some(sha) = installed {
-        if let Some(set) = db.criteria.get(&sha) {
-            return Ok(set);
-        }
-        if let Some(set) = load_installed(db, &sha, id)? {
-            return Ok(set);
+    let builtin = builtin_set(id);
+    if let Some((sha, version)) = installed {
+        if builtin.as_ref().is_none_or(|b| b.version <= version) {
+            if let Some(set) = db.criteria.get(&sha) {
+                return Ok(set);
+            }
+            if let Some(set) = load_installed(db, &sha, id)? {
+                return Ok(set);
+            }
         }
     }
-    builtin_set(id).ok_or_else(|| StoreError::not_found(Entity::CriteriaSet, id))
+    builtin.ok_or_else(|| StoreError::not_found(Entity::CriteriaSet, id))
 }
 
 /// The exact set (by content hash) an assessment was started with.

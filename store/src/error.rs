@@ -114,6 +114,17 @@ pub enum StoreError {
     HamletClash { name: String },
     #[error("household code {code} already exists in the hamlet")]
     DuplicateRosterCode { code: String },
+    #[error("code {code} names several households: {}", candidates.join("; "))]
+    AmbiguousCode {
+        code: String,
+        candidates: Vec<String>,
+    },
+    #[error("{} {id} has {finalized} finalized assessment(s) and cannot be removed", entity.en())]
+    InUse {
+        entity: Entity,
+        id: String,
+        finalized: u64,
+    },
     #[error("invalid {what} \"{value}\" (allowed: {})", allowed.join(", "))]
     BadCode {
         what: &'static str,
@@ -161,13 +172,14 @@ impl StoreError {
             | StoreError::HamletExists { .. }
             | StoreError::HamletAmbiguous { .. }
             | StoreError::DuplicateRosterCode { .. }
+            | StoreError::AmbiguousCode { .. }
             | StoreError::BadCode { .. }
             // Asking for what the record's state rules out (as the façade documents them).
             | StoreError::NotFinalized(_)
             | StoreError::AlreadyFinalized { .. }
             | StoreError::AlreadyCorrected { .. }
             | StoreError::HamletClash { .. } => ErrorClass::Input,
-            StoreError::Finalized(_) => ErrorClass::Conflict,
+            StoreError::Finalized(_) | StoreError::InUse { .. } => ErrorClass::Conflict,
             StoreError::Sqlite(_)
             | StoreError::Io { .. }
             | StoreError::CorruptSetting { .. }
@@ -200,6 +212,14 @@ impl StoreError {
         match self {
             StoreError::Sqlite(_) => "Lỗi cơ sở dữ liệu trên máy; hãy báo cho cán bộ phụ trách".into(),
             StoreError::Io { path, .. } => format!("Lỗi đọc ghi tệp {path}"),
+            StoreError::NotFound {
+                entity: Entity::Commune,
+                id,
+            } => format!(
+                "Xã có mã \"{id}\" chưa có trên máy này: mã xã được nhận khi đăng ký máy với máy \
+                 chủ (hoctap enroll). Bỏ --commune để thêm thôn trước; khi đồng bộ, thôn sẽ được \
+                 ghép với danh sách của xã"
+            ),
             StoreError::NotFound { entity, id } => {
                 format!("Không tìm thấy {} \"{id}\"", entity.vi())
             }
@@ -245,6 +265,18 @@ impl StoreError {
             StoreError::DuplicateRosterCode { code } => {
                 format!("Mã hộ {code} đã có trong thôn")
             }
+            StoreError::AmbiguousCode { code, candidates } => format!(
+                "Mã {code} có ở nhiều hộ: {} — hãy dùng mã số (id) của hộ",
+                candidates.join("; ")
+            ),
+            StoreError::InUse {
+                entity,
+                finalized,
+                ..
+            } => format!(
+                "Không thể xoá {}: đã có {finalized} phiếu đánh giá đã chốt dựa vào đó",
+                entity.vi()
+            ),
             StoreError::BadCode { what, value, allowed } => format!(
                 "Giá trị \"{value}\" không hợp lệ cho {} (chỉ dùng: {})",
                 what_vi(what),

@@ -8,6 +8,8 @@ use crate::codec::{self, Coded};
 use crate::{assessments, Db, Result, Store, StoreError};
 use hoctap_domain::engine::InputError;
 use hoctap_domain::model::SubjectKind;
+use hoctap_domain::plausibility::{self, Context, GeoPoint, Place, PlaceLevel};
+use hoctap_domain::protocol::PhotoFacts;
 use hoctap_domain::state::AssessmentState;
 use rusqlite::params;
 use serde::Serialize;
@@ -45,6 +47,9 @@ pub struct EvidenceRow {
     pub gps_lat: Option<f64>,
     pub gps_lon: Option<f64>,
     pub phash: String,
+    /// When the photo was attached to this indicator, RFC 3339 at the device's offset (a
+    /// correction keeps its parent's times).
+    pub attached_at: Option<String>,
 }
 
 /// One use of a photo as evidence, for finding near-identical photos across subjects.
@@ -154,7 +159,7 @@ pub fn hashes_of(db: &Db<'_>, id: &str) -> Result<BTreeMap<String, Vec<String>>>
 pub fn rows_of(db: &Db<'_>, id: &str) -> Result<BTreeMap<String, Vec<EvidenceRow>>> {
     let mut stmt = db.conn().prepare_cached(
         "SELECT e.item_id, p.sha256, p.width, p.height, p.bytes, p.taken_at, p.gps_lat,
-                p.gps_lon, p.phash
+                p.gps_lon, p.phash, e.created_at, p.created_offset
          FROM evidence e JOIN photo p ON p.sha256 = e.photo_sha256
          WHERE e.assessment_id = ?1 ORDER BY e.item_id, e.position",
     )?;
@@ -170,6 +175,7 @@ pub fn rows_of(db: &Db<'_>, id: &str) -> Result<BTreeMap<String, Vec<EvidenceRow
             gps_lat: r.get(6)?,
             gps_lon: r.get(7)?,
             phash: r.get(8)?,
+            attached_at: plausibility::at_offset(&r.get::<_, String>(9)?, r.get(10)?),
         })
     })? {
         let p = row?;
@@ -179,15 +185,96 @@ pub fn rows_of(db: &Db<'_>, id: &str) -> Result<BTreeMap<String, Vec<EvidenceRow
 }
 
 /// Copy the photo links of one assessment to another (a correction starts with its parent's).
+/// The links keep their attachment times: a photo attached a year ago is as old in the
+/// correction (evidence plausibility measures a photo's age at attachment).
 pub fn copy_links(db: &Db<'_>, from: &str, to: &str) -> Result<()> {
-    let now = db.now();
     db.conn()
         .prepare_cached(
             "INSERT INTO evidence (assessment_id, item_id, photo_sha256, position, created_at)
-             SELECT ?2, item_id, photo_sha256, position, ?3 FROM evidence WHERE assessment_id = ?1",
+             SELECT ?2, item_id, photo_sha256, position, created_at FROM evidence
+             WHERE assessment_id = ?1",
         )?
-        .execute(params![from, to, now.utc])?;
+        .execute(params![from, to])?;
     Ok(())
+}
+
+/// What the photos of an assessment are checked against (`hoctap_domain::plausibility`): its
+/// year, and where its subject is — the hamlet's place when the server set one, else the
+/// commune's. A clan whose households live in several hamlets has no hamlet; a unit may sit at
+/// commune level. Places with missing or out-of-range values count as unknown.
+pub fn plausibility_context(db: &Db<'_>, id: &str) -> Result<Context> {
+    let info = assessments::get(db, id)?;
+    let row: Option<[Option<f64>; 6]> = {
+        use rusqlite::OptionalExtension;
+        db.conn()
+            .prepare_cached(
+                "WITH x(hamlet_id) AS (SELECT CASE ?1
+                     WHEN 'hamlet' THEN ?2
+                     WHEN 'household' THEN (SELECT hamlet_id FROM household WHERE id = ?2)
+                     WHEN 'member' THEN (SELECT h.hamlet_id FROM member m
+                                         JOIN household h ON h.id = m.household_id
+                                         WHERE m.id = ?2)
+                     WHEN 'unit' THEN (SELECT hamlet_id FROM unit WHERE id = ?2)
+                     WHEN 'clan' THEN (SELECT CASE WHEN count(DISTINCT h.hamlet_id) = 1
+                                                   THEN min(h.hamlet_id) END
+                                       FROM clan_household c
+                                       JOIN household h ON h.id = c.household_id
+                                       WHERE c.clan_id = ?2)
+                   END)
+                 SELECT t.center_lat, t.center_lon, t.radius_km,
+                        c.center_lat, c.center_lon, c.radius_km
+                 FROM x
+                 LEFT JOIN hamlet t ON t.id = x.hamlet_id
+                 LEFT JOIN commune c ON c.code = coalesce(t.commune_code,
+                     CASE ?1 WHEN 'unit' THEN (SELECT commune_code FROM unit WHERE id = ?2) END)",
+            )?
+            .query_row(params![Coded(info.subject.kind), info.subject.id], |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ])
+            })
+            .optional()?
+    };
+    let place = row.and_then(|[hl, hn, hr, cl, cn, cr]| {
+        let hamlet = Place::from_parts(hl, hn, hr).ok().flatten();
+        let commune = Place::from_parts(cl, cn, cr).ok().flatten();
+        hamlet
+            .map(|p| (PlaceLevel::Hamlet, p))
+            .or(commune.map(|p| (PlaceLevel::Commune, p)))
+    });
+    Ok(Context {
+        year: info.year,
+        place,
+    })
+}
+
+/// The facts of every photo of an assessment, for its manifest entry (outside the hashed
+/// content): capture time, GPS, and when it was first attached, by photo hash.
+pub fn photo_facts_of(db: &Db<'_>, id: &str) -> Result<Vec<PhotoFacts>> {
+    let rows = db
+        .conn()
+        .prepare_cached(
+            "SELECT p.sha256, p.taken_at, p.gps_lat, p.gps_lon, min(e.created_at), p.created_offset
+             FROM evidence e JOIN photo p ON p.sha256 = e.photo_sha256
+             WHERE e.assessment_id = ?1
+             GROUP BY p.sha256 ORDER BY p.sha256",
+        )?
+        .query_map([id], |r| {
+            let (lat, lon): (Option<f64>, Option<f64>) = (r.get(2)?, r.get(3)?);
+            Ok(PhotoFacts {
+                sha256: r.get(0)?,
+                taken_at: r.get(1)?,
+                gps: lat.zip(lon).map(|(lat, lon)| GeoPoint { lat, lon }),
+                attached_at: plausibility::at_offset(&r.get::<_, String>(4)?, r.get(5)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 /// Remove every photo link of a draft (before it is discarded).
@@ -298,5 +385,15 @@ impl Store {
     /// Every use of a photo as evidence.
     pub fn photo_uses(&self) -> Result<Vec<PhotoUse>> {
         self.read(photo_uses)
+    }
+
+    /// What the photos of an assessment are checked against (see [`plausibility_context`]).
+    pub fn plausibility_context(&self, id: &str) -> Result<Context> {
+        self.read(|db| plausibility_context(db, id))
+    }
+
+    /// The photo facts of an assessment's manifest entry (see [`photo_facts_of`]).
+    pub fn photo_facts(&self, id: &str) -> Result<Vec<PhotoFacts>> {
+        self.read(|db| photo_facts_of(db, id))
     }
 }

@@ -12,24 +12,29 @@
 //! data-access functions of each module take a `&Db`, so several compose in one transaction.
 //! `Db` does not hand out its connection outside this crate: no other crate writes SQL.
 //!
-//! Modules by subject: `units` (province → commune → hamlet), `households` (households,
-//! members, clans, units, search), `roster` (CSV import), `criteria` (installed sets, loaded
+//! Modules by subject: `units` (province → commune → hamlet), `households` (households and
+//! members: edit, move, soft removal, search, codes), `clans`, `org_units` (đơn vị: schools,
+//! offices, enterprises), `history` (every roster change), `roster` (import), `criteria` (installed sets, loaded
 //! once), `assessments` (registration, drafts, finalization, corrections, statuses), `evidence`
 //! (photo rows and links), `summary` (per-model counts), `outbox` (sync state, the outbox, batches,
 //! uploaded photos, sync runs), `apply` (a pulled roster page), `settings`.
 
 pub mod apply;
 pub mod assessments;
+pub mod clans;
 pub mod clock;
 pub mod codec;
 pub mod criteria;
 pub mod error;
 pub mod evidence;
+pub mod history;
 pub mod households;
+pub mod org_units;
 pub mod outbox;
 pub mod roster;
 pub mod schema;
 pub mod settings;
+pub mod subjects;
 pub mod summary;
 pub mod units;
 
@@ -126,13 +131,21 @@ impl Store {
         // so listing and searching everyone does not re-read them from the file every time.
         conn.pragma_update(None, "cache_size", -16384)?;
         conn.set_prepared_statement_cache_capacity(64);
-        schema::migrate(&mut conn)?;
-        Ok(Store {
+        let was = schema::migrate(&mut conn)?;
+        let store = Store {
             conn,
             path,
             clock,
             criteria: criteria::Cache::default(),
-        })
+        };
+        if was > 0 && was < schema::REFOLD_BEFORE {
+            // Data the SQL migrations cannot compute (folding is Rust), once after upgrading.
+            store.write(|db| {
+                households::refresh_missing_search(db)?;
+                units::mark_scope_server_known(db)
+            })?;
+        }
+        Ok(store)
     }
 
     fn db(&self) -> Db<'_> {

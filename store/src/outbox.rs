@@ -54,6 +54,18 @@ pub struct OutboxItem {
     pub content_sha256: String,
     pub finalized_at: String,
     pub sent_at: Option<String>,
+    /// The correction made of it: it is superseded ("đã sửa") and counts no more.
+    pub corrected_by: Option<String>,
+}
+
+/// One reviewer comment of an assessment's thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub id: String,
+    pub assessment_id: String,
+    pub author: Option<String>,
+    pub body: String,
+    pub at: String,
 }
 
 /// A manifest stored until the server answers it: replayed byte for byte.
@@ -158,13 +170,19 @@ pub fn set_open_blob(db: &Db<'_>, sha: &str, open: bool) -> Result<()> {
 }
 
 const ITEM_SQL: &str = "SELECT a.id, a.subject_kind, a.subject_id,
-                    coalesce(h.head_name, m.name), a.model, a.year, a.revision, a.sync_state,
+                    coalesce(h.head_name, m.name, replace(t.name, ' (' || t.id || ')', ''), c.name, u.name),
+                    a.model, a.year,
+                    a.revision, a.sync_state,
                     coalesce(a.sync_detail, a.server_comment), a.sync_attempts,
                     (SELECT count(*) FROM evidence e WHERE e.assessment_id = a.id),
-                    a.content_sha256, a.finalized_at, a.sent_at
+                    a.content_sha256, a.finalized_at, a.sent_at,
+                    (SELECT k.id FROM assessment k WHERE k.parent_id = a.id)
              FROM assessment a
              LEFT JOIN household h ON a.subject_kind = 'household' AND h.id = a.subject_id
              LEFT JOIN member m ON a.subject_kind = 'member' AND m.id = a.subject_id
+             LEFT JOIN hamlet t ON a.subject_kind = 'hamlet' AND t.id = a.subject_id
+             LEFT JOIN clan c ON a.subject_kind = 'clan' AND c.id = a.subject_id
+             LEFT JOIN unit u ON a.subject_kind = 'unit' AND u.id = a.subject_id
              WHERE a.state = ?1 AND (?2 IS NULL OR a.id = ?2)
              ORDER BY a.finalized_at DESC, a.id";
 
@@ -184,6 +202,7 @@ fn item_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
         content_sha256: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
         finalized_at: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
         sent_at: r.get(13)?,
+        corrected_by: r.get(14)?,
     })
 }
 
@@ -212,8 +231,12 @@ pub fn item(db: &Db<'_>, id: &str) -> Result<Option<OutboxItem>> {
 /// Counts per outbox state.
 pub fn counts(db: &Db<'_>) -> Result<OutboxCounts> {
     let mut c = OutboxCounts::default();
+    // A superseded assessment (a correction was made of it) counts no more: its correction
+    // stands for it.
     let mut stmt = db.conn().prepare_cached(
-        "SELECT sync_state, count(*) FROM assessment WHERE state = ?1 GROUP BY sync_state",
+        "SELECT sync_state, count(*) FROM assessment a WHERE state = ?1
+           AND NOT EXISTS (SELECT 1 FROM assessment k WHERE k.parent_id = a.id)
+         GROUP BY sync_state",
     )?;
     for row in stmt.query_map([Coded(AssessmentState::Finalized)], |r| {
         Ok((codec::get::<SyncState>(r, 0)?, r.get::<_, i64>(1)?))
@@ -238,6 +261,19 @@ pub fn retry_wedged(db: &Db<'_>, id: &str) -> Result<bool> {
             Coded(SyncState::Wedged)
         ])?;
     Ok(n == 1)
+}
+
+/// Put every wedged assessment (not superseded by a correction) back in the queue; how many.
+pub fn retry_all_wedged(db: &Db<'_>) -> Result<u64> {
+    let n = db
+        .conn()
+        .prepare_cached(
+            "UPDATE assessment SET sync_state = ?1, sync_detail = NULL, sync_next_at = NULL
+             WHERE sync_state = ?2
+               AND NOT EXISTS (SELECT 1 FROM assessment k WHERE k.parent_id = assessment.id)",
+        )?
+        .execute(params![Coded(SyncState::Queued), Coded(SyncState::Wedged)])?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// At the start of a run: assessments finalized before enrollment (`local`) or left `sending` by
@@ -395,12 +431,29 @@ pub fn ready_entries(
             .into_iter()
             .collect();
         let household = unknown_household(db, kind, &subject)?;
+        let photo_facts = evidence::photo_facts_of(db, &id)?;
+        let clan = match kind {
+            SubjectKind::Clan => crate::clans::unknown_to_server(db, &subject)?,
+            _ => None,
+        };
+        let unit = match kind {
+            SubjectKind::Unit => crate::org_units::unknown_to_server(db, &subject)?,
+            _ => None,
+        };
+        let hamlet = match kind {
+            SubjectKind::Hamlet => crate::units::unknown_to_server(db, &subject)?,
+            _ => None,
+        };
         entries.push(ManifestEntry {
             id,
             content_sha256: sha,
             content,
             evidence,
             household,
+            photo_facts,
+            hamlet,
+            clan,
+            unit,
         });
     }
     Ok(entries)
@@ -620,6 +673,48 @@ pub fn mark_returned(db: &Db<'_>, id: &str, comment: &str) -> Result<u64> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// Keep one reviewer comment (idempotent by its id).
+pub fn put_comment(
+    db: &Db<'_>,
+    id: &str,
+    assessment_id: &str,
+    author: Option<&str>,
+    body: &str,
+    at: &str,
+) -> Result<()> {
+    db.conn()
+        .prepare_cached(
+            "INSERT INTO assessment_comment (id, assessment_id, author, body, at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![id, assessment_id, author, body, at])?;
+    Ok(())
+}
+
+/// The reviewers' comments of an assessment and of the revisions it corrects, oldest first.
+pub fn comments_of(db: &Db<'_>, assessment_id: &str) -> Result<Vec<Comment>> {
+    let rows = db
+        .conn()
+        .prepare_cached(
+            "WITH RECURSIVE line(id, parent) AS (
+                 SELECT id, parent_id FROM assessment WHERE id = ?1
+                 UNION ALL SELECT a.id, a.parent_id FROM assessment a JOIN line ON a.id = line.parent)
+             SELECT c.id, c.assessment_id, c.author, c.body, c.at FROM assessment_comment c
+             WHERE c.assessment_id IN (SELECT id FROM line) ORDER BY c.at, c.id",
+        )?
+        .query_map([assessment_id], |r| {
+            Ok(Comment {
+                id: r.get(0)?,
+                assessment_id: r.get(1)?,
+                author: r.get(2)?,
+                body: r.get(3)?,
+                at: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Log the start of a sync run; returns its id.
 pub fn start_run(db: &Db<'_>) -> Result<i64> {
     db.conn()
@@ -679,6 +774,11 @@ impl Store {
         self.read(|db| item(db, id))
     }
 
+    /// The reviewers' comments of an assessment (and of the revisions it corrects).
+    pub fn comments(&self, assessment_id: &str) -> Result<Vec<Comment>> {
+        self.read(|db| comments_of(db, assessment_id))
+    }
+
     /// Counts per outbox state.
     pub fn outbox_counts(&self) -> Result<OutboxCounts> {
         self.read(counts)
@@ -690,6 +790,17 @@ impl Store {
             assessments::get(db, id)?;
             retry_wedged(db, id)
         })
+    }
+
+    /// Put every wedged assessment back in the queue; how many.
+    pub fn retry_all_wedged(&self) -> Result<u64> {
+        self.write(retry_all_wedged)
+    }
+
+    /// Keep a set-aside (or returned) assessment as a local draft: a correction of it that the
+    /// cadre can fix; the original is superseded and never sent again.
+    pub fn keep_as_draft(&self, id: &str) -> Result<assessments::AssessmentInfo> {
+        self.write(|db| assessments::correct(db, id))
     }
 
     /// When the last complete sync ended.

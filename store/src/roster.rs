@@ -1,314 +1,202 @@
-//! Roster import from CSV: households and their members, all or nothing.
+//! Roster import on the device: a roster file (CSV or XLSX, read and checked by
+//! [`hoctap_domain::roster::read`], whose docs list the columns) into hamlets, households and
+//! members, all or nothing.
 //!
-//! One row per member (a row with an empty `member` column only declares a household). Header
-//! names, in any order (Vietnamese names without diacritics are accepted as aliases):
-//!
-//! | column | alias | required | meaning |
-//! |---|---|---|---|
-//! | `hamlet` | `thon` | yes | hamlet name (must exist: `hoctap hamlet add`) |
-//! | `household` | `ma_ho` | yes | the household's code on the roster; rows with the same code are one household |
-//! | `head` | `chu_ho` | on a household's first row | head of household |
-//! | `address` | `dia_chi` | no | |
-//! | `phone` | `dien_thoai` | no | |
-//! | `member` | `ho_ten` | no | member's full name |
-//! | `birth_year` | `nam_sinh` | no | e.g. 1980 |
-//! | `sex` | `gioi_tinh` | no | `nam`/`male`, `nữ`/`nu`/`female`, `khác`/`other` |
-//! | `relation` | `quan_he` | no | to the head: chủ hộ, vợ, con, … |
-//! | `schooling` | `hoc_van` | no | `preschool`, `in_school`, `out_of_school`, `finished`, `never` (or mầm non, đang học, bỏ học, đã học xong, chưa đi học) |
-//! | `literate` | `biet_chu` | no | `có`/`co`/`yes`/`1` or `không`/`khong`/`no`/`0` |
-//! | `cdht` | | no | recognised Công dân học tập, same yes/no forms |
-//! | `unable_to_learn` | `khong_kha_nang_hoc` | no | same yes/no forms |
-//!
-//! Every row is checked before anything is written; any bad row fails the whole file with its
-//! line number. A household whose code already exists in its hamlet is skipped (re-importing
+//! Every row is checked before anything is written; any problem fails the whole file with every
+//! problem found and its line. Hamlets named in the file must exist, unless
+//! [`ImportOptions::create_hamlets`] asks for the missing ones to be added (in the same
+//! transaction). A household whose code already exists in its hamlet is skipped (re-importing
 //! the same roster is harmless).
 
 use crate::households::{insert_household, insert_member, NewHousehold, NewMember};
-use crate::{units, Db, Result, Store};
+use crate::units::{self, NewHamlet};
+use crate::{Db, Result, Store};
 pub use hoctap_domain::roster::RowProblem;
-use hoctap_domain::roster::{schooling, sex, yes_no, BIRTH_YEAR_MIN, COLUMNS};
+use hoctap_domain::roster::{self, Problem, Refusal, Roster, SourceInfo};
 use hoctap_domain::text;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// How to import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Add the hamlets the file names that do not exist yet (otherwise each is a problem).
+    pub create_hamlets: bool,
+}
+
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     pub households_added: u64,
     pub members_added: u64,
     pub households_skipped: u64,
+    /// Data rows read.
     pub rows: u64,
+    /// Names of the hamlets added (with [`ImportOptions::create_hamlets`]).
+    pub hamlets_created: Vec<String>,
+    /// Households newly linked to a clan named in the `clan` column (clans created by name).
+    pub clan_links: u64,
+    /// How the file was read (format, encoding, separator, whether it was converted).
+    pub file: SourceInfo,
 }
 
-struct ParsedRow {
-    line: u64,
-    hamlet: String,
-    code: String,
-    household: NewHousehold,
-    member: Option<NewMember>,
+/// The hamlets of a roster: the ids of those that exist (by folded name), and those missing.
+/// A missing hamlet is a problem unless the import may create it; a name the store cannot
+/// resolve (ambiguous) is a problem.
+fn find_hamlets(
+    db: &Db<'_>,
+    roster: &Roster,
+    options: ImportOptions,
+    problems: &mut Vec<RowProblem>,
+) -> Result<(BTreeMap<String, String>, Vec<String>)> {
+    let mut ids = BTreeMap::new();
+    let mut missing = Vec::new();
+    for hamlet in &roster.hamlets {
+        match units::find_by_name(db, &hamlet.name) {
+            Ok(Some(h)) => {
+                ids.insert(text::fold(&hamlet.name), h.id);
+            }
+            Ok(None) if options.create_hamlets => missing.push(hamlet.name.clone()),
+            Ok(None) => {
+                let p = Problem::UnknownHamlet {
+                    name: hamlet.name.clone(),
+                    rows: hamlet.rows,
+                    add_command: "hoctap hamlet add",
+                };
+                problems.push(roster.problem(hamlet.line, true, &p));
+            }
+            Err(e) if e.is_user_error() => {
+                let p = Problem::Rejected {
+                    message_vi: e.message_vi(),
+                    detail: e.detail(),
+                };
+                problems.push(roster.problem(hamlet.line, true, &p));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((ids, missing))
 }
 
-/// Parse and check every row; return all problems (at most 50) or the rows.
-fn parse(db: &Db<'_>, csv_text: &str) -> std::result::Result<Vec<ParsedRow>, Vec<RowProblem>> {
-    let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let mut problems = Vec::new();
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            return Err(vec![RowProblem {
-                line: 1,
-                message: format!("Dòng tiêu đề không đọc được: {e} / unreadable header"),
-            }])
-        }
-    };
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let f = text::fold(h).replace(' ', "_");
-        match COLUMNS.iter().find(|(en, vi)| *en == f || *vi == f) {
-            Some((en, _)) => {
-                index.insert(en, i);
-            }
-            None => problems.push(RowProblem {
-                line: 1,
-                message: format!("Cột không biết: \"{h}\" / unknown column"),
-            }),
-        }
-    }
-    for required in ["hamlet", "household"] {
-        if !index.contains_key(required) {
-            problems.push(RowProblem {
-                line: 1,
-                message: format!("Thiếu cột {required} / missing column {required}"),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let current_year = db.clock().current_year();
-    let mut rows = Vec::new();
-    let mut heads: BTreeMap<(String, String), bool> = BTreeMap::new();
-    let mut hamlet_ids: BTreeMap<String, std::result::Result<String, String>> = BTreeMap::new();
-    for record in reader.records() {
-        if problems.len() >= 50 {
-            break;
-        }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(RowProblem {
-                    line,
-                    message: format!("Dòng không đọc được: {e} / unreadable row"),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |col: &str| -> String {
-            index
-                .get(col)
-                .and_then(|&i| record.get(i))
-                .map(text::clean)
-                .unwrap_or_default()
-        };
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let mut bad = |message: String| problems.push(RowProblem { line, message });
-        let hamlet_name = get("hamlet");
-        let code = get("household");
-        if hamlet_name.is_empty() || code.is_empty() {
-            bad("Thiếu tên thôn hoặc mã hộ / hamlet and household code are required".into());
-            continue;
-        }
-        let hamlet_id = hamlet_ids
-            .entry(hamlet_name.clone())
-            .or_insert_with(|| match units::find_by_name(db, &hamlet_name) {
-                Ok(Some(h)) => Ok(h.id),
-                Ok(None) => Err(format!(
-                    "Thôn \"{hamlet_name}\" chưa có; thêm bằng `hoctap hamlet add` / unknown hamlet"
-                )),
-                Err(e) => Err(e.message_vi()),
-            })
-            .clone();
-        let hamlet_id = match hamlet_id {
-            Ok(id) => id,
-            Err(m) => {
-                bad(m);
-                continue;
-            }
-        };
-        let head = get("head");
-        let key = (hamlet_id.clone(), code.clone());
-        let seen = heads.get(&key).copied();
-        if seen.is_none() && head.is_empty() {
-            bad(format!(
-                "Hộ {code}: dòng đầu tiên phải có tên chủ hộ / first row of a household needs its head"
-            ));
-            continue;
-        }
-        heads.insert(key, true);
-        let birth_year = match get("birth_year") {
-            s if s.is_empty() => None,
-            s => match s.parse::<i32>() {
-                Ok(y) if (BIRTH_YEAR_MIN..=current_year).contains(&y) => Some(y),
-                _ => {
-                    bad(format!(
-                        "Năm sinh không hợp lệ: \"{s}\" / invalid birth year"
-                    ));
-                    continue;
-                }
-            },
-        };
-        let Some(sex) = sex(&get("sex")) else {
-            bad(format!(
-                "Giới tính không hợp lệ: \"{}\" (nam, nữ, khác) / invalid sex",
-                get("sex")
-            ));
-            continue;
-        };
-        let Some(schooling) = schooling(&get("schooling")) else {
-            bad(format!(
-                "Học vấn không hợp lệ: \"{}\" / invalid schooling",
-                get("schooling")
-            ));
-            continue;
-        };
-        let mut flags = [None, None, Some(false)];
-        let mut flag_error = false;
-        for (slot, col) in flags
-            .iter_mut()
-            .zip(["literate", "cdht", "unable_to_learn"])
-        {
-            match yes_no(&get(col)) {
-                Some(Some(v)) => *slot = Some(v),
-                Some(None) => {}
-                None => {
-                    bad(format!(
-                        "Cột {col}: \"{}\" phải là có/không / must be yes or no",
-                        get(col)
-                    ));
-                    flag_error = true;
-                }
-            }
-        }
-        if flag_error {
-            continue;
-        }
-        let member_name = get("member");
-        let member = (!member_name.is_empty()).then(|| NewMember {
-            name: member_name,
-            birth_year,
-            sex,
-            relation: Some(get("relation")).filter(|s| !s.is_empty()),
-            schooling,
-            literate: flags[0],
-            cdht: flags[1],
-            cdht_group: None,
-            unable_to_learn: flags[2].unwrap_or(false),
-        });
-        rows.push(ParsedRow {
-            line,
-            hamlet: hamlet_id.clone(),
-            code: code.clone(),
-            household: NewHousehold {
-                hamlet_id,
-                head,
-                address: Some(get("address")).filter(|s| !s.is_empty()),
-                phone: Some(get("phone")).filter(|s| !s.is_empty()),
-                roster_code: Some(code),
-                legacy_code: None,
-            },
-            member,
-        });
-    }
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        Err(problems)
-    }
+/// A value the store refuses, as a problem of its row.
+fn rejected(roster: &Roster, line: u64, e: &crate::StoreError) -> RowProblem {
+    roster.problem(
+        line,
+        false,
+        &Problem::Rejected {
+            message_vi: e.message_vi(),
+            detail: e.detail(),
+        },
+    )
 }
 
-/// Import a roster CSV (see the module docs for its columns) as part of `db`'s transaction.
-/// On any bad row nothing is written and every problem found is returned.
+/// Import a roster file as part of `db`'s transaction. Hamlets are added only once every row
+/// and hamlet has passed, but a value the store then refuses is still a refusal: on any
+/// refusal the caller must not commit, as [`Store::import_roster`] does not.
 pub fn import(
     db: &Db<'_>,
-    csv_text: &str,
-) -> Result<std::result::Result<ImportReport, Vec<RowProblem>>> {
-    let rows = match parse(db, csv_text) {
-        Ok(rows) => rows,
-        Err(problems) => return Ok(Err(problems)),
+    bytes: &[u8],
+    options: ImportOptions,
+) -> Result<std::result::Result<ImportReport, Refusal>> {
+    let roster = match roster::read(bytes, db.clock().current_year()) {
+        Ok(r) => r,
+        Err(refusal) => return Ok(Err(refusal)),
     };
-    let mut report = ImportReport::default();
-    let mut ids: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
     let mut problems = Vec::new();
-    for row in &rows {
-        report.rows += 1;
-        let key = (row.hamlet.clone(), row.code.clone());
-        let household_id = match ids.get(&key) {
-            Some(id) => id.clone(),
-            None => {
-                let existing: Option<String> = db
-                    .conn()
-                    .prepare_cached(
-                        "SELECT id FROM household WHERE hamlet_id = ?1 AND roster_code = ?2",
-                    )?
-                    .query_row([&row.hamlet, &row.code], |r| r.get(0))
-                    .optional()?;
-                let id = if existing.is_some() {
-                    report.households_skipped += 1;
-                    None
-                } else {
-                    match insert_household(db, &row.household) {
-                        Ok(id) => {
-                            report.households_added += 1;
-                            Some(id)
-                        }
-                        Err(e) if e.is_user_error() => {
-                            problems.push(RowProblem {
-                                line: row.line,
-                                message: e.message_vi(),
-                            });
-                            None
-                        }
-                        Err(e) => return Err(e),
-                    }
-                };
-                ids.insert(key, id.clone());
-                id
-            }
+    let (mut hamlets, missing) = find_hamlets(db, &roster, options, &mut problems)?;
+    let roster = match roster.checked(problems) {
+        Ok(r) => r,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let mut report = ImportReport {
+        households_added: 0,
+        members_added: 0,
+        households_skipped: 0,
+        rows: roster.rows,
+        hamlets_created: Vec::new(),
+        clan_links: 0,
+        file: roster.source.clone(),
+    };
+    for name in missing {
+        let h = units::insert_hamlet(
+            db,
+            &NewHamlet {
+                name: name.clone(),
+                ..Default::default()
+            },
+        )?;
+        hamlets.insert(text::fold(&name), h.id);
+        report.hamlets_created.push(h.name);
+    }
+    let mut problems = Vec::new();
+    for h in &roster.households {
+        let Some(hamlet_id) = hamlets.get(&text::fold(&h.hamlet)) else {
+            continue;
         };
-        if let (Some(hid), Some(member)) = (household_id, &row.member) {
-            match insert_member(db, &hid, member) {
+        let existing: Option<String> = db
+            .conn()
+            .prepare_cached("SELECT id FROM household WHERE hamlet_id = ?1 AND roster_code = ?2")?
+            .query_row([hamlet_id, &h.code], |r| r.get(0))
+            .optional()?;
+        if let Some(existing) = existing {
+            report.households_skipped += 1;
+            if let Some(clan) = &h.clan {
+                report.clan_links += u64::from(crate::clans::link_by_name(db, clan, &existing)?);
+            }
+            continue;
+        }
+        let new = NewHousehold {
+            hamlet_id: hamlet_id.clone(),
+            head: h.head.clone(),
+            address: h.address.clone(),
+            phone: h.phone.clone(),
+            roster_code: Some(h.code.clone()),
+            legacy_code: None,
+        };
+        let household_id = match insert_household(db, &new) {
+            Ok(id) => id,
+            Err(e) if e.is_user_error() => {
+                problems.push(rejected(&roster, h.line, &e));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        report.households_added += 1;
+        if let Some(clan) = &h.clan {
+            report.clan_links += u64::from(crate::clans::link_by_name(db, clan, &household_id)?);
+        }
+        for m in &h.members {
+            let member = NewMember {
+                name: m.name.clone(),
+                birth_year: m.birth_year,
+                sex: m.sex,
+                relation: m.relation.clone(),
+                schooling: m.schooling,
+                literate: m.literate,
+                cdht: m.cdht,
+                cdht_group: None,
+                unable_to_learn: m.unable_to_learn,
+            };
+            match insert_member(db, &household_id, &member) {
                 Ok(_) => report.members_added += 1,
-                Err(e) if e.is_user_error() => problems.push(RowProblem {
-                    line: row.line,
-                    message: e.message_vi(),
-                }),
+                Err(e) if e.is_user_error() => problems.push(rejected(&roster, m.line, &e)),
                 Err(e) => return Err(e),
             }
         }
     }
-    if problems.is_empty() {
-        Ok(Ok(report))
-    } else {
-        Ok(Err(problems))
-    }
+    Ok(roster.checked(problems).map(|_| report))
 }
 
 impl Store {
-    /// Import a roster CSV (see the module docs for its columns) in one transaction.
-    /// On any bad row nothing is written and every problem found is returned.
+    /// Import a roster file (CSV or XLSX bytes; see [`hoctap_domain::roster`] for its columns)
+    /// in one transaction. On any problem nothing is written (not even a hamlet) and every
+    /// problem found is returned.
     pub fn import_roster(
         &self,
-        csv_text: &str,
-    ) -> Result<std::result::Result<ImportReport, Vec<RowProblem>>> {
-        self.write_checked(|db| import(db, csv_text))
+        bytes: &[u8],
+        options: ImportOptions,
+    ) -> Result<std::result::Result<ImportReport, Refusal>> {
+        self.write_checked(|db| import(db, bytes, options))
     }
 }

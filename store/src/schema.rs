@@ -15,13 +15,18 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_sync_and_evidence.sql"),
     include_str!("migrations/0003_household_list_index.sql"),
     include_str!("migrations/0004_outbox.sql"),
+    include_str!("migrations/0005_roster_editing.sql"),
 ];
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Bring the database to [`CURRENT_VERSION`].
-pub fn migrate(conn: &mut Connection) -> Result<()> {
+/// The version from which households need their search texts refolded in Rust (the column
+/// `name_fold` came with version 5).
+pub const REFOLD_BEFORE: i64 = 5;
+
+/// Bring the database to [`CURRENT_VERSION`]; returns the version it was at (0 when new).
+pub fn migrate(conn: &mut Connection) -> Result<i64> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > CURRENT_VERSION {
         return Err(StoreError::SchemaTooNew {
@@ -30,16 +35,17 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         });
     }
     if found == CURRENT_VERSION {
-        return Ok(());
+        return Ok(found);
     }
     if found == 0 {
         let tx = conn.transaction()?;
         tx.execute_batch(SCHEMA_SQL)?;
         tx.pragma_update(None, "user_version", CURRENT_VERSION)?;
         tx.commit()?;
-        return Ok(());
+        return Ok(0);
     }
-    migrate_from(conn, found, CURRENT_VERSION)
+    migrate_from(conn, found, CURRENT_VERSION)?;
+    Ok(found)
 }
 
 /// Apply the migrations that take `from` to `to` (used by [`migrate`] and by tests that build an

@@ -13,7 +13,10 @@ CREATE TABLE commune (
     name TEXT NOT NULL,
     kind TEXT NOT NULL DEFAULT 'xa' CHECK (kind IN ('xa', 'phuong', 'dac_khu')),
     legacy_district_code TEXT,             -- pre-July-2025 records
-    legacy_commune_code TEXT
+    legacy_commune_code TEXT,
+    center_lat REAL,                       -- where the commune is (evidence plausibility)
+    center_lon REAL,
+    radius_km REAL
 ) STRICT;
 
 CREATE TABLE hamlet (
@@ -27,6 +30,11 @@ CREATE TABLE hamlet (
     legacy_commune_code TEXT,
     created_at TEXT NOT NULL,
     created_offset INTEGER NOT NULL,
+    server_known INTEGER NOT NULL DEFAULT 0,
+    removed_at TEXT,                       -- merged into the server's hamlet
+    center_lat REAL,                       -- where the hamlet is (from the server)
+    center_lon REAL,
+    radius_km REAL,
     UNIQUE (commune_code, name)
 ) STRICT;
 
@@ -43,12 +51,19 @@ CREATE TABLE household (
     created_at TEXT NOT NULL,
     created_offset INTEGER NOT NULL,
     updated_at TEXT NOT NULL,
-    server_known INTEGER NOT NULL DEFAULT 0
+    server_known INTEGER NOT NULL DEFAULT 0,
+    removed_at TEXT,
+    server_id TEXT,                        -- the server's id when the device keeps its own
+    name_fold TEXT                         -- folded head, code, member names (default search)
 ) STRICT;
 CREATE INDEX household_hamlet_sort ON household (hamlet_id, sort_key);
--- Covering index for the list of all households in name order (id breaks ties).
-CREATE INDEX household_list ON household (sort_key, id, head_name, address, phone, hamlet_id);
+-- Covering index for the list of all households in name order (id breaks ties), without the
+-- removed ones.
+CREATE INDEX household_list ON household (sort_key, id, head_name, address, phone, hamlet_id, roster_code)
+    WHERE removed_at IS NULL;
 CREATE UNIQUE INDEX household_roster_code ON household (hamlet_id, roster_code) WHERE roster_code IS NOT NULL;
+CREATE UNIQUE INDEX household_server_id ON household (server_id) WHERE server_id IS NOT NULL;
+CREATE INDEX household_roster_code_any ON household (roster_code) WHERE roster_code IS NOT NULL;
 
 CREATE TABLE member (
     id TEXT PRIMARY KEY,
@@ -64,7 +79,9 @@ CREATE TABLE member (
     cdht_group TEXT,                       -- assessment-form group (nhóm đối tượng)
     unable_to_learn INTEGER NOT NULL DEFAULT 0 CHECK (unable_to_learn IN (0, 1)),
     created_at TEXT NOT NULL,
-    created_offset INTEGER NOT NULL
+    created_offset INTEGER NOT NULL,
+    removed_at TEXT,
+    updated_at TEXT
 ) STRICT;
 CREATE INDEX member_household ON member (household_id);
 
@@ -73,7 +90,10 @@ CREATE TABLE clan (
     name TEXT NOT NULL,
     name_fold TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    created_offset INTEGER NOT NULL
+    created_offset INTEGER NOT NULL,
+    server_known INTEGER NOT NULL DEFAULT 0,
+    removed_at TEXT,
+    updated_at TEXT
 ) STRICT;
 
 CREATE TABLE clan_household (
@@ -90,7 +110,10 @@ CREATE TABLE unit (
     name_fold TEXT NOT NULL,
     kind TEXT,
     created_at TEXT NOT NULL,
-    created_offset INTEGER NOT NULL
+    created_offset INTEGER NOT NULL,
+    server_known INTEGER NOT NULL DEFAULT 0,
+    removed_at TEXT,
+    updated_at TEXT
 ) STRICT;
 
 CREATE TABLE registration (
@@ -256,3 +279,26 @@ CREATE TABLE sync_run (
     uploaded INTEGER NOT NULL DEFAULT 0,
     bytes_sent INTEGER NOT NULL DEFAULT 0
 ) STRICT;
+
+-- Every edit, move and removal of a roster row, with the row before and after (JSON).
+CREATE TABLE roster_change (
+    id INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL CHECK (entity IN ('hamlet', 'household', 'member', 'clan', 'unit')),
+    entity_id TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('add', 'edit', 'move', 'remove', 'restore', 'merge')),
+    before TEXT,
+    after TEXT,
+    at TEXT NOT NULL,
+    at_offset INTEGER NOT NULL
+) STRICT;
+CREATE INDEX roster_change_entity ON roster_change (entity, entity_id, id);
+
+-- Reviewers' comments on an assessment, as a thread: one row per return, never overwritten.
+CREATE TABLE assessment_comment (
+    id TEXT PRIMARY KEY,                     -- the server's id of the return
+    assessment_id TEXT NOT NULL REFERENCES assessment(id),
+    author TEXT,
+    body TEXT NOT NULL,
+    at TEXT NOT NULL
+) STRICT;
+CREATE INDEX assessment_comment_assessment ON assessment_comment (assessment_id, at);

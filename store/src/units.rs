@@ -5,6 +5,7 @@
 use crate::codec::{self, Coded};
 use crate::error::Entity;
 use crate::{Db, Result, Store, StoreError};
+use hoctap_domain::protocol::HamletRecord;
 use hoctap_domain::roster::{required_name, Field};
 use hoctap_domain::text;
 use hoctap_domain::time::is_id;
@@ -95,8 +96,11 @@ pub fn put_commune(
 /// match exists, ignoring case and diacritics).
 pub fn insert_hamlet(db: &Db<'_>, new: &NewHamlet) -> Result<Hamlet> {
     let name = required_name(Field::HamletName, &new.name)?;
-    if find_by_name(db, &name)?.is_some() {
-        return Err(StoreError::HamletExists { name });
+    if let Some(existing) = find_by_name(db, &name)? {
+        // Named as the device has it ("Thôn Đông"), whatever the spelling typed ("THÔN ĐÔNG").
+        return Err(StoreError::HamletExists {
+            name: existing.name,
+        });
     }
     let kind = new.kind.unwrap_or(HamletKind::Thon);
     let id = db.new_id();
@@ -133,6 +137,44 @@ pub fn insert_hamlet(db: &Db<'_>, new: &NewHamlet) -> Result<Hamlet> {
     get_hamlet(db, &id)
 }
 
+/// After upgrading from a schema that did not say which hamlets came from the server: the
+/// hamlets of the enrolled device's scope did (their ids are the server's).
+pub fn mark_scope_server_known(db: &Db<'_>) -> Result<()> {
+    let Some(e) = crate::outbox::enrollment(db)? else {
+        return Ok(());
+    };
+    let mut stmt = db
+        .conn()
+        .prepare_cached("UPDATE hamlet SET server_known = 1 WHERE id = ?1")?;
+    for h in &e.scope.hamlets {
+        stmt.execute([&h.id])?;
+    }
+    Ok(())
+}
+
+/// The hamlet as a record when the server does not know it (made on the device before
+/// enrolling, possibly merged since into the server's hamlet of the same name), else `None`.
+pub fn unknown_to_server(db: &Db<'_>, id: &str) -> Result<Option<HamletRecord>> {
+    let row: Option<(bool, Hamlet)> = db
+        .conn()
+        .prepare_cached(&format!(
+            "SELECT {HAMLET_COLS}, server_known FROM hamlet WHERE id = ?1"
+        ))?
+        .query_row([id], |r| Ok((r.get(5)?, hamlet_from_row(r)?)))
+        .optional()?;
+    Ok(row.filter(|(known, _)| !known).map(|(_, h)| HamletRecord {
+        // A merged row's name was suffixed with its id to free the name for the server's.
+        name: h
+            .name
+            .strip_suffix(&format!(" ({})", h.id))
+            .map_or_else(|| h.name.clone(), str::to_string),
+        id: h.id,
+        kind: h.kind,
+        commune_code: h.commune_code,
+        place: None,
+    }))
+}
+
 /// A hamlet by id.
 pub fn get_hamlet(db: &Db<'_>, id: &str) -> Result<Hamlet> {
     db.conn()
@@ -148,7 +190,9 @@ pub fn find_by_name(db: &Db<'_>, name: &str) -> Result<Option<Hamlet>> {
     let name = text::clean(name);
     let exact = db
         .conn()
-        .prepare_cached(&format!("SELECT {HAMLET_COLS} FROM hamlet WHERE name = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {HAMLET_COLS} FROM hamlet WHERE name = ?1 AND removed_at IS NULL"
+        ))?
         .query_row([&name], hamlet_from_row)
         .optional()?;
     if exact.is_some() {
@@ -157,7 +201,8 @@ pub fn find_by_name(db: &Db<'_>, name: &str) -> Result<Option<Hamlet>> {
     let found: Vec<Hamlet> = db
         .conn()
         .prepare_cached(&format!(
-            "SELECT {HAMLET_COLS} FROM hamlet WHERE name_fold = ?1 ORDER BY sort_key"
+            "SELECT {HAMLET_COLS} FROM hamlet WHERE name_fold = ?1 AND removed_at IS NULL
+             ORDER BY sort_key"
         ))?
         .query_map([text::fold(&name)], hamlet_from_row)?
         .collect::<rusqlite::Result<_>>()?;
@@ -186,7 +231,7 @@ pub fn list_hamlets(db: &Db<'_>) -> Result<Vec<Hamlet>> {
     let rows = db
         .conn()
         .prepare_cached(&format!(
-            "SELECT {HAMLET_COLS} FROM hamlet ORDER BY sort_key"
+            "SELECT {HAMLET_COLS} FROM hamlet WHERE removed_at IS NULL ORDER BY sort_key"
         ))?
         .query_map([], hamlet_from_row)?
         .collect::<rusqlite::Result<_>>()?;

@@ -15,9 +15,13 @@ fn set_answer_parses_and_hashes_zero_times_after_the_first_load() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_dir(dir.path()).unwrap();
     // An installed set (the path that used to re-parse the TOML on every call).
+    // An installed version newer than the built-in one (so the installed one is used).
     let src =
-        include_str!("../../criteria/cdht-324.toml").replace("version = 1\n", "version = 2\n");
-    let set = store.install_criteria(&src, "cdht-324-v2.toml").unwrap();
+        include_str!("../../criteria/cdht-324.toml").replace("version = 2\n", "version = 3\n");
+    let set = store.install_criteria(&src, "cdht-324-v3.toml").unwrap();
+    assert_eq!(set.version, 3);
+    // The built-in sets are parsed once per process, on first use (here, not mid-measure).
+    assert!(hoctap_domain::criteria::builtin::builtin_set("cdht-324").is_some());
     let hamlet = store
         .add_hamlet(&NewHamlet {
             name: "Thôn Bắc".into(),

@@ -474,7 +474,8 @@ fn derived_indicators_read_members_from_the_store() {
         kind: SubjectKind::Household,
         id: hh,
     };
-    let a = store.start_assessment(&subject, &set, 2026).unwrap();
+    // The set is for 2016–2020: a new assessment must be for one of those years.
+    let a = store.start_assessment(&subject, &set, 2020).unwrap();
     let eval = store.evaluate_assessment(&a.id).unwrap();
     let item = |id: &str| eval.items.iter().find(|i| i.id == id).unwrap().clone();
     assert_eq!(
@@ -495,15 +496,23 @@ fn derived_indicators_read_members_from_the_store() {
 
 #[test]
 fn roster_import_is_all_or_nothing_with_line_numbers() {
+    use hoctap_store::roster::ImportOptions;
     let store = Store::open_in_memory().unwrap();
     hamlet(&store, "Thôn Đông");
     let bad = "thon,ma_ho,chu_ho,ho_ten,nam_sinh,gioi_tinh\n\
                Thôn Đông,H1,Nguyễn Văn A,Nguyễn Văn A,1970,nam\n\
                Thôn Đông,H1,,Trần Thị B,1972,nữ\n\
                Thôn Đông,H2,Lê Văn C,Lê Văn C,19x0,nam\n";
-    let problems = store.import_roster(bad).unwrap().unwrap_err();
+    let refusal = store
+        .import_roster(bad.as_bytes(), ImportOptions::default())
+        .unwrap()
+        .unwrap_err();
+    let hoctap_domain::roster::Refusal::Rows { problems, .. } = refusal else {
+        panic!("{refusal:?}");
+    };
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].line, 4);
+    assert_eq!(problems[0].column.as_deref(), Some("nam_sinh"));
     assert!(problems[0].message.contains("19x0"));
     assert_eq!(
         store.count_households(None).unwrap(),
@@ -512,14 +521,57 @@ fn roster_import_is_all_or_nothing_with_line_numbers() {
     );
 
     let good = bad.replace("19x0", "1980");
-    let report = store.import_roster(&good).unwrap().unwrap();
+    let report = store
+        .import_roster(good.as_bytes(), ImportOptions::default())
+        .unwrap()
+        .unwrap();
     assert_eq!(report.households_added, 2);
     assert_eq!(report.members_added, 3);
     // Importing the same roster again adds nothing.
-    let again = store.import_roster(&good).unwrap().unwrap();
+    let again = store
+        .import_roster(good.as_bytes(), ImportOptions::default())
+        .unwrap()
+        .unwrap();
     assert_eq!(again.households_added, 0);
     assert_eq!(again.households_skipped, 2);
     assert_eq!(store.count_households(None).unwrap(), 2);
+
+    // An unknown hamlet is a problem, unless asked to create it; a refused file adds no hamlet.
+    let west = "thon,ma_ho,chu_ho\nThôn Tây,T1,Ngô Văn Tài\nThôn Tây,T2,\n";
+    let create = ImportOptions {
+        create_hamlets: true,
+    };
+    assert!(store
+        .import_roster(west.as_bytes(), create)
+        .unwrap()
+        .is_err());
+    assert_eq!(store.hamlets().unwrap().len(), 1, "nothing written");
+    let west = "thon,ma_ho,chu_ho\nThôn Tây,T1,Ngô Văn Tài\n";
+    let refusal = store
+        .import_roster(west.as_bytes(), ImportOptions::default())
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        refusal_text(&refusal).contains("--create-hamlets"),
+        "{refusal:?}"
+    );
+    let report = store
+        .import_roster(west.as_bytes(), create)
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.hamlets_created, vec!["Thôn Tây".to_string()]);
+    assert_eq!(store.hamlets().unwrap().len(), 2);
+}
+
+fn refusal_text(r: &hoctap_domain::roster::Refusal) -> String {
+    match r {
+        hoctap_domain::roster::Refusal::Rows { problems, .. } => problems
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        hoctap_domain::roster::Refusal::File(e) => e.message_vi(),
+    }
 }
 
 #[test]
@@ -560,4 +612,69 @@ fn summary_counts_latest_revisions() {
         (1, 0, 1)
     );
     assert_eq!(gia_dinh.percentage, Some(0.0));
+}
+
+/// A device that installed (or pulled) an older version of a set starts new assessments with
+/// the newer built-in version once the app is updated; the installed set wins only a tie.
+#[test]
+fn a_newer_builtin_version_beats_an_older_installed_one() {
+    let store = Store::open_in_memory().expect("store");
+    let v1 = include_str!("../../criteria/archive/cdht-324.v1.toml");
+    let installed = store
+        .install_criteria(v1, "cdht-324.v1.toml")
+        .expect("install v1");
+    assert_eq!(installed.version, 1);
+    let newest = store.criteria_set("cdht-324").expect("newest");
+    let builtin = hoctap_domain::criteria::builtin::builtin_set("cdht-324").expect("builtin");
+    assert!(builtin.version > 1, "the shipped set is newer than v1");
+    assert_eq!(newest.sha256(), builtin.sha256());
+}
+
+/// A removed household (and its members) leaves the summary's denominators, as it leaves the
+/// lists: numerators and denominators count the same population.
+#[test]
+fn removed_rows_leave_the_summary() {
+    use hoctap_domain::model::Model;
+    let store = Store::open_in_memory().expect("store");
+    let hamlet = store
+        .add_hamlet(&hoctap_store::units::NewHamlet {
+            name: "Thôn Đông".into(),
+            ..Default::default()
+        })
+        .expect("hamlet");
+    let mut ids = Vec::new();
+    for head in ["Nguyễn Văn Bình", "Lê Thị Ánh"] {
+        let h = store
+            .add_household(&hoctap_store::households::NewHousehold {
+                hamlet_id: hamlet.id.clone(),
+                head: head.into(),
+                ..Default::default()
+            })
+            .expect("household");
+        store
+            .add_member(
+                &h.id,
+                &hoctap_store::households::NewMember {
+                    name: head.into(),
+                    birth_year: Some(1970),
+                    ..Default::default()
+                },
+            )
+            .expect("member");
+        ids.push(h.id);
+    }
+    let all = |model: Model| {
+        store
+            .summary(2026)
+            .expect("summary")
+            .into_iter()
+            .find(|m| m.model == model)
+            .expect("model")
+            .all
+    };
+    assert_eq!((all(Model::GiaDinh), all(Model::CongDan)), (2, 2));
+    store.remove_household(&ids[1]).expect("remove");
+    assert_eq!((all(Model::GiaDinh), all(Model::CongDan)), (1, 1));
+    store.restore_household(&ids[1]).expect("restore");
+    assert_eq!((all(Model::GiaDinh), all(Model::CongDan)), (2, 2));
 }

@@ -221,7 +221,7 @@ impl Outbox for FakeOutbox {
                 content_sha256: i.sha.clone(),
                 content: format!("{{\"id\":\"{}\"}}", i.id),
                 evidence: i.photos.clone(),
-                household: None,
+                ..ManifestEntry::default()
             })
             .collect())
     }
@@ -350,6 +350,8 @@ fn page(more: bool, cursor: i64) -> HttpResponse {
             households: vec![],
             criteria: vec![],
             returned: vec![],
+            clans: vec![],
+            units: vec![],
             request_encodings: vec![],
         },
     )
@@ -899,6 +901,7 @@ fn returned_assessments_arrive_with_the_pull() {
         comment: "Thiếu ảnh minh chứng".into(),
         reviewer: None,
         returned_at: SERVER_TIME.into(),
+        id: None,
     });
     r.reply(&j, json_resp(200, &p)).unwrap();
     assert_eq!(r.o.item("a").state, SyncState::NeedsCorrection);

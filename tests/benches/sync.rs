@@ -420,6 +420,7 @@ fn generate(n: usize, hamlet_id: &str) -> Vec<ManifestEntry> {
                 content,
                 evidence: Vec::new(),
                 household: Some(record.clone()),
+                ..ManifestEntry::default()
             });
         }
         i += 1;

@@ -5,8 +5,9 @@ use crate::error::{read_input, CliError, CliResult};
 use crate::output;
 use crate::{AssessArgs, RegisterArgs};
 use hoctap_domain::criteria::{AnswerKind, LoadedSet};
+use hoctap_domain::engine::answers::is_override_reason;
 use hoctap_domain::engine::{AnswerValue, Answers, ItemAnswer};
-use hoctap_domain::model::{Model, Points, Subject, SubjectKind};
+use hoctap_domain::model::{Model, Points, SubjectKind};
 use hoctap_domain::text;
 use hoctap_store::assessments::AssessmentInfo;
 use hoctap_store::Store;
@@ -27,10 +28,7 @@ pub fn register(data: Option<&Path>, a: &RegisterArgs) -> CliResult {
     let year = a.year.unwrap_or_else(super::this_year);
     let dev = super::open_device(data)?;
     let store = dev.store();
-    let subject = Subject {
-        kind: SubjectKind::for_model(model),
-        id: a.subject.clone(),
-    };
+    let subject = store.resolve_subject(SubjectKind::for_model(model), &a.subject)?;
     let id = store.register(&subject, model, year)?;
     if a.json {
         output::json(&serde_json::json!({
@@ -56,10 +54,7 @@ pub fn assess(data: Option<&Path>, a: &AssessArgs) -> CliResult {
     let store = dev.store();
     let set = super::criteria::resolve(data, &a.criteria)?;
     let year = a.year.unwrap_or_else(super::this_year);
-    let subject = Subject {
-        kind: SubjectKind::for_model(set.model),
-        id: a.subject.clone(),
-    };
+    let subject = store.resolve_subject(SubjectKind::for_model(set.model), &a.subject)?;
     // Read and check the answers file before creating anything.
     let from_file = match &a.answers {
         Some(path) => {
@@ -182,9 +177,12 @@ fn interactive(store: &Store, info: &AssessmentInfo, set: &LoadedSet) -> CliResu
                 let _ = write!(err, "  Lý do sửa giá trị tính tự động: ");
                 let _ = err.flush();
                 match lines.next() {
-                    Some(Ok(r)) if !r.trim().is_empty() => Some(r),
+                    Some(Ok(r)) if is_override_reason(&r) => Some(r.trim().to_string()),
                     _ => {
-                        let _ = writeln!(err, "  Cần lý do; giữ giá trị tính.");
+                        let _ = writeln!(
+                            err,
+                            "  Cần lý do bằng lời (không phải một con số); giữ giá trị tính."
+                        );
                         break;
                     }
                 }
@@ -245,10 +243,35 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
     let store = dev.store();
     let info = store.assessment(id)?;
     let evaluation = store.evaluate_assessment(id)?;
+    // Evidence photos worth a second look (plausibility flags), never a refusal.
+    let flagged: Vec<hoctap_device::EvidencePhoto> = dev
+        .photos_of(id)?
+        .into_values()
+        .flatten()
+        .filter(|p| !p.flags.is_empty())
+        .collect();
+    // The reviewers' comments on this assessment's whole revision line, oldest first.
+    let comments = store.comments(id)?;
+    let outbox = store.outbox_item(id)?;
     if json {
-        return output::json(&AssessOutput {
-            assessment: &info,
-            evaluation: &evaluation,
+        #[derive(Serialize)]
+        struct ShowOutput<'a> {
+            #[serde(flatten)]
+            inner: AssessOutput<'a>,
+            /// Flagged photos with their flags (`evidence list` has every photo).
+            photo_flags: &'a [hoctap_device::EvidencePhoto],
+            comments: &'a [hoctap_store::outbox::Comment],
+            /// The correction that supersedes this assessment, if one was made.
+            corrected_by: Option<&'a str>,
+        }
+        return output::json(&ShowOutput {
+            inner: AssessOutput {
+                assessment: &info,
+                evaluation: &evaluation,
+            },
+            photo_flags: &flagged,
+            comments: &comments,
+            corrected_by: outbox.as_ref().and_then(|o| o.corrected_by.as_deref()),
         });
     }
     outln!(
@@ -263,7 +286,37 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
         },
         info.revision
     );
+    if let Some(o) = &outbox {
+        match &o.corrected_by {
+            Some(k) => outln!("{} — bản sửa: {k}", hoctap_domain::labels::SUPERSEDED),
+            None => outln!("Gửi: {}", o.state.label()),
+        }
+    }
     output::evaluation_text(&evaluation);
+    if !comments.is_empty() {
+        outln!("Ý kiến người duyệt:");
+        for c in &comments {
+            outln!(
+                "  - {} {}: {}",
+                c.at,
+                c.author.as_deref().unwrap_or("xã"),
+                c.body
+            );
+        }
+    }
+    if !flagged.is_empty() {
+        outln!("Ảnh cần xem lại:");
+        for p in &flagged {
+            for f in &p.flags {
+                outln!(
+                    "  - Chỉ số {}, ảnh {}: {}",
+                    p.item_id,
+                    p.sha256.get(..12).unwrap_or(&p.sha256),
+                    f.message_vi()
+                );
+            }
+        }
+    }
     Ok(())
 }
 

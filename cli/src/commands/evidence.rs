@@ -71,16 +71,35 @@ pub fn add(
         &options(max_edge, quality),
     )?;
     if json {
-        output::json(&photo)
-    } else {
+        #[derive(serde::Serialize)]
+        struct Added<'a> {
+            #[serde(flatten)]
+            photo: &'a hoctap_device::EvidencePhoto,
+            newly_attached: bool,
+        }
+        return output::json(&Added {
+            photo: &photo,
+            newly_attached: photo.newly_attached,
+        });
+    }
+    if photo.newly_attached {
         outln!(
             "Đã gắn ảnh minh chứng cho chỉ số {item} / attached: {} ({}×{})",
             photo.sha256,
             photo.width,
             photo.height
         );
-        Ok(())
+    } else {
+        outln!(
+            "Ảnh này đã gắn cho chỉ số {item} từ trước, không gắn lại / already attached: {}",
+            photo.sha256
+        );
     }
+    // Plausibility flags: the photo is attached all the same (exit 0); the reviewer sees them.
+    for f in &photo.flags {
+        errln!("Cảnh báo ảnh: {}", f.message_vi());
+    }
+    Ok(())
 }
 
 /// `hoctap evidence list ASSESSMENT`.
@@ -99,6 +118,9 @@ pub fn list(data: Option<&Path>, assessment: &str, json: bool) -> CliResult {
                 p.height,
                 p.path.display()
             );
+            for f in &p.flags {
+                outln!("    Cảnh báo: {}", f.message_vi());
+            }
         }
     }
     Ok(())

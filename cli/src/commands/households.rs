@@ -1,11 +1,11 @@
-//! `hoctap hamlet …`, `hoctap household …`, `hoctap member add`, `hoctap import roster`.
+//! `hoctap hamlet …`, `hoctap household …`, `hoctap member add`.
 
-use crate::error::{read_input, CliError, CliResult};
+use crate::error::{CliError, CliResult};
 use crate::output;
 use crate::MemberAddArgs;
 use hoctap_domain::roster;
 use hoctap_domain::units::HamletKind;
-use hoctap_store::households::{HouseholdQuery, NewHousehold, NewMember};
+use hoctap_store::households::{HouseholdQuery, HouseholdRow, NewHousehold, NewMember};
 use hoctap_store::units::NewHamlet;
 use std::path::Path;
 
@@ -49,9 +49,33 @@ pub fn hamlet_list(data: Option<&Path>, json: bool) -> CliResult {
     }
     for h in hamlets {
         let n = store.count_households(Some(&h.id))?;
-        outln!("{}  {}  ({n} hộ)", h.id, h.name);
+        outln!("{}  {} {}  ({n} hộ)", h.id, h.kind.label(), h.name);
     }
     Ok(())
+}
+
+/// A household as `household add`/`edit --json` print it: the row's keys, plus the households
+/// that look like duplicates of it.
+#[derive(serde::Serialize)]
+pub struct WithSimilar<'a> {
+    #[serde(flatten)]
+    pub row: &'a HouseholdRow,
+    pub similar: &'a [HouseholdRow],
+}
+
+/// Say which households look like duplicates of one just added or changed.
+pub fn warn_similar_households(similar: &[HouseholdRow]) {
+    for h in similar {
+        errln!(
+            "Có thể trùng: trong thôn đã có hộ {} {}({}) — kiểm tra có trùng không",
+            h.head,
+            h.roster_code
+                .as_deref()
+                .map(|c| format!("mã {c} "))
+                .unwrap_or_default(),
+            h.id
+        );
+    }
 }
 
 pub fn household_add(
@@ -60,22 +84,38 @@ pub fn household_add(
     head: &str,
     address: Option<String>,
     phone: Option<String>,
+    code: Option<String>,
     json: bool,
 ) -> CliResult {
     let dev = super::open_device(data)?;
     let store = dev.store();
     let hamlet = store.resolve_hamlet(hamlet)?;
+    let similar = store.similar_households(&hamlet.id, head, None)?;
     let row = store.add_household(&NewHousehold {
         hamlet_id: hamlet.id,
         head: head.into(),
         address,
         phone,
+        roster_code: code,
         ..Default::default()
     })?;
+    // Warnings go to stderr in both modes (stdout stays one JSON document).
+    warn_similar_households(&similar);
     if json {
-        output::json(&row)
+        output::json(&WithSimilar {
+            row: &row,
+            similar: &similar,
+        })
     } else {
-        outln!("Đã thêm hộ / household added: {} ({})", row.head, row.id);
+        outln!(
+            "Đã thêm hộ / household added: {} {}({})",
+            row.head,
+            row.roster_code
+                .as_deref()
+                .map(|c| format!("mã {c} "))
+                .unwrap_or_default(),
+            row.id
+        );
         Ok(())
     }
 }
@@ -84,6 +124,7 @@ pub fn household_list(
     data: Option<&Path>,
     hamlet: Option<String>,
     search: Option<String>,
+    search_address: bool,
     json: bool,
 ) -> CliResult {
     let dev = super::open_device(data)?;
@@ -95,6 +136,7 @@ pub fn household_list(
     let rows = store.list_households(&HouseholdQuery {
         hamlet_id,
         search,
+        search_address,
         ..Default::default()
     })?;
     if json {
@@ -102,8 +144,9 @@ pub fn household_list(
     }
     for r in &rows {
         outln!(
-            "{}  {:<28} {:<16} {}",
+            "{}  {:<8} {:<28} {:<16} {}",
             r.id,
+            r.roster_code.as_deref().unwrap_or("—"),
             r.head,
             r.hamlet,
             r.address.as_deref().unwrap_or("")
@@ -115,11 +158,32 @@ pub fn household_list(
 
 pub fn household_show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
     let dev = super::open_device(data)?;
-    let d = dev.store().household_detail(id)?;
+    let store = dev.store();
+    let found = match store.resolve_household(id) {
+        Ok(h) => h,
+        // A removed household is still shown by its id.
+        Err(e) => store.household(id).map_err(|_| e)?,
+    };
+    let d = store.household_detail(&found.id)?;
     if json {
         return output::json(&d);
     }
-    outln!("Hộ {} — chủ hộ {}", d.household.id, d.household.head);
+    outln!(
+        "Hộ {} {}— chủ hộ {}",
+        d.household.id,
+        d.household
+            .roster_code
+            .as_deref()
+            .map(|c| format!("(mã {c}) "))
+            .unwrap_or_default(),
+        d.household.head
+    );
+    if let Some(at) = &d.removed_at {
+        outln!(
+            "ĐÃ XOÁ lúc {at} (khôi phục: hoctap household restore {})",
+            d.household.id
+        );
+    }
     outln!("Thôn: {}", d.household.hamlet);
     if let Some(a) = &d.household.address {
         outln!("Địa chỉ: {a}");
@@ -179,8 +243,11 @@ pub fn member_add(data: Option<&Path>, a: &MemberAddArgs) -> CliResult {
         }
     };
     let dev = super::open_device(data)?;
-    let m = dev.store().add_member(
-        &a.household,
+    let store = dev.store();
+    let household = store.resolve_household(&a.household)?;
+    let similar = store.similar_members(&household.id, &a.name, a.birth_year, None)?;
+    let m = store.add_member(
+        &household.id,
         &NewMember {
             name: a.name.clone(),
             birth_year: a.birth_year,
@@ -193,49 +260,21 @@ pub fn member_add(data: Option<&Path>, a: &MemberAddArgs) -> CliResult {
             unable_to_learn: a.unable_to_learn,
         },
     )?;
+    // The warning goes to stderr in both modes (stdout stays one JSON document).
+    for s in &similar {
+        errln!(
+            "Có thể trùng: hộ đã có {} ({}{}) — kiểm tra có phải cùng một người không",
+            s.name,
+            s.id,
+            s.birth_year
+                .map(|y| format!(", sinh {y}"))
+                .unwrap_or_default()
+        );
+    }
     if a.json {
         output::json(&m)
     } else {
         outln!("Đã thêm thành viên / member added: {} ({})", m.name, m.id);
         Ok(())
-    }
-}
-
-pub fn import_roster(data: Option<&Path>, file: &str, json: bool) -> CliResult {
-    let csv = read_input(file)?;
-    let dev = super::open_device(data)?;
-    match dev.store().import_roster(&csv)? {
-        Ok(report) => {
-            if json {
-                output::json(&report)
-            } else {
-                outln!(
-                    "Đã nhập / imported: {} hộ mới, {} thành viên; {} hộ đã có được bỏ qua ({} dòng)",
-                    report.households_added,
-                    report.members_added,
-                    report.households_skipped,
-                    report.rows
-                );
-                Ok(())
-            }
-        }
-        Err(problems) => {
-            let lines: Vec<String> = problems
-                .iter()
-                .map(|p| format!("{file}:{}: {}", p.line, p.message))
-                .collect();
-            let message = format!(
-                "Không nhập gì: tệp có {} dòng lỗi:\n{}",
-                problems.len(),
-                lines.join("\n")
-            );
-            let err = CliError::invalid(message)
-                .with_detail(format!("nothing imported, {} bad row(s)", problems.len()));
-            if json {
-                output::json(&serde_json::json!({"imported": false, "problems": problems}))?;
-                return Err(err.reported());
-            }
-            Err(err)
-        }
     }
 }

@@ -4,7 +4,10 @@ pub mod assess;
 pub mod criteria;
 pub mod demo;
 pub mod evidence;
+pub mod groups;
 pub mod households;
+pub mod import;
+pub mod roster_edit;
 pub mod score;
 pub mod sync;
 

@@ -72,6 +72,24 @@ impl ProgressSink for Bar {
     }
 }
 
+/// The first Ctrl-C asks the run to stop after the step in flight (every step is saved as it
+/// completes); a second one ends the process at once, which is as safe as a crash: the store's
+/// transactions roll back and the next run resumes.
+fn stop_on_ctrl_c(cancel: &CancelHandle) {
+    let cancel = cancel.clone();
+    let installed = ctrlc::set_handler(move || {
+        if cancel.is_cancelled() {
+            #[allow(clippy::exit)] // The user insisted; nothing half-written survives a restart.
+            std::process::exit(crate::error::EXIT_FAILURE);
+        }
+        cancel.cancel();
+        errln!("\nĐang dừng đồng bộ sau bước hiện tại… (Ctrl-C lần nữa để thoát ngay)");
+    });
+    if let Err(e) = installed {
+        errln!("(không bắt được Ctrl-C: {e})");
+    }
+}
+
 /// `hoctap sync`: one full run.
 pub fn sync(data: Option<&Path>, json: bool) -> CliResult {
     let dev = super::open_device(data)?;
@@ -79,6 +97,7 @@ pub fn sync(data: Option<&Path>, json: bool) -> CliResult {
     let enrollment = store.enrollment()?.ok_or(SyncError::NotEnrolled)?;
     let transport = transport(&enrollment.server)?;
     let cancel = CancelHandle::new();
+    stop_on_ctrl_c(&cancel);
     let policy = RetryPolicy::default();
     let result = if json {
         dev.sync(
@@ -133,6 +152,11 @@ pub fn sync(data: Option<&Path>, json: bool) -> CliResult {
     match (result.outcome, result.error) {
         (Outcome::Done, _) => Ok(()),
         (_, Some(e)) => Err(CliError::from(e).reported_if(json)),
+        (Outcome::Cancelled, _) => Err(CliError::failure(
+            "Đã dừng đồng bộ theo yêu cầu. Không mất gì: phiếu chưa gửi vẫn được giữ; chạy lại `hoctap sync` để tiếp tục.",
+        )
+        .with_detail("sync cancelled by the user (Ctrl-C)")
+        .reported_if(json)),
         (outcome, None) => Err(CliError::failure(format!("Đồng bộ dừng: {outcome}"))),
     }
 }
@@ -147,10 +171,15 @@ pub fn outbox(data: Option<&Path>, json: bool) -> CliResult {
         return output::json(&serde_json::json!({"counts": counts, "items": items}));
     }
     for i in &items {
+        let state = if i.corrected_by.is_some() {
+            hoctap_domain::labels::SUPERSEDED
+        } else {
+            i.state.label()
+        };
         outln!(
             "{}  {:<18} {:<24} {} {}{}",
             i.id,
-            i.state.label(),
+            state,
             i.subject_name.as_deref().unwrap_or(&i.subject_id),
             i.model,
             i.year,
@@ -166,6 +195,50 @@ pub fn outbox(data: Option<&Path>, json: bool) -> CliResult {
         counts.sent,
         counts.needs_correction,
         counts.wedged
+    );
+    Ok(())
+}
+
+/// `hoctap outbox retry ID` / `hoctap outbox retry --all`: put set-aside assessments back in
+/// the queue (after the cause was fixed, e.g. the hamlet was added to the device's scope).
+pub fn outbox_retry(data: Option<&Path>, id: Option<String>, all: bool, json: bool) -> CliResult {
+    let dev = super::open_device(data)?;
+    let store = dev.store();
+    let requeued =
+        match (id, all) {
+            (Some(id), false) => {
+                if store.retry_wedged(&id)? {
+                    1
+                } else {
+                    return Err(CliError::invalid(format!(
+                        "Phiếu {id} không ở trạng thái bị giữ lại, không cần gửi lại"
+                    )));
+                }
+            }
+            (None, true) => store.retry_all_wedged()?,
+            _ => return Err(CliError::invalid(
+                "Cho biết mã phiếu cần gửi lại, hoặc dùng --all để gửi lại mọi phiếu bị giữ lại",
+            )),
+        };
+    if json {
+        return output::json(&serde_json::json!({ "requeued": requeued }));
+    }
+    outln!("Đã đưa {requeued} phiếu trở lại hàng chờ gửi; chạy `hoctap sync` để gửi.");
+    Ok(())
+}
+
+/// `hoctap outbox keep ID`: keep a set-aside or returned assessment as a local draft to fix;
+/// the original is superseded and never sent again.
+pub fn outbox_keep(data: Option<&Path>, id: &str, json: bool) -> CliResult {
+    let dev = super::open_device(data)?;
+    let info = dev.store().keep_as_draft(id)?;
+    if json {
+        return output::json(&serde_json::json!({ "draft": info.id, "parent": id }));
+    }
+    outln!(
+        "Đã giữ lại thành phiếu nháp {} (lần sửa {}); sửa rồi hoàn tất để gửi lại.",
+        info.id,
+        info.revision
     );
     Ok(())
 }

@@ -28,6 +28,10 @@
 //! text = "…"                       # required
 //! source = "…"                     # optional
 //!
+//! [eligibility]                    # optional; who the set may assess (absent = everyone)
+//! age_min = 18                     # optional inclusive age bounds of the person assessed
+//! age_max = 60                     #   (age = year − birth year); `cong_dan` sets only
+//!
 //! [rules]                          # optional table; every key optional
 //! pass_total = 80                  # total needed to pass; absent = unknown (never "passed")
 //! indicator_floor = 5              # no indicator may score below this
@@ -71,11 +75,17 @@
 //! Points (`total_max`, `max`, `step`, `floor`, `pass_total`, …) are integers or decimals with
 //! at most two decimals. Every text must be Unicode NFC. `proportional` scoring rounds down to
 //! whole points.
+//!
+//! `period` written as years (`"2021-2030"`, or one year) limits the years for which a new
+//! assessment may start with the set (`CriteriaSet::covers_year`); other text is informative.
+//! `[eligibility]` bounds are enforced when an assessment starts and reported by the engine
+//! (`ineligible`) when a person outside them is evaluated; an inferred bound needs a
+//! `[[notes]]` entry like any inferred value.
 
 use super::{
-    AnswerKind, CriteriaSet, Criterion, DerivedRule, DerivedScoring, EvidenceRule, Indicator,
-    IssuingDocument, Level, MemberCondition, MemberFilter, NoteKind, Rules, SetStatus, SourceNote,
-    WhenNone,
+    AnswerKind, CriteriaSet, Criterion, DerivedRule, DerivedScoring, Eligibility, EvidenceRule,
+    Indicator, IssuingDocument, Level, MemberCondition, MemberFilter, NoteKind, Rules, SetStatus,
+    SourceNote, WhenNone,
 };
 use crate::model::{Model, Points};
 use std::fmt;
@@ -496,7 +506,9 @@ const ROOT_KEYS: &[&str] = &[
     "notes",
     "rules",
     "criteria",
+    "eligibility",
 ];
+const ELIGIBILITY_KEYS: &[&str] = &["age_min", "age_max"];
 const DOCUMENT_KEYS: &[&str] = &["number", "date", "issuer"];
 const NOTE_KEYS: &[&str] = &["about", "kind", "text", "source"];
 const RULES_KEYS: &[&str] = &["pass_total", "indicator_floor", "knockout", "levels"];
@@ -593,6 +605,7 @@ fn build_set(cx: &mut Ctx<'_>, root: &Tbl<'_, '_>) -> Option<CriteriaSet> {
         });
     let period = cx.str_opt(root, "period");
     let total_max = cx.points_opt(root, "total_max");
+    let eligibility = build_eligibility(cx, root, model);
 
     let document = match cx.table_opt(root, "document") {
         Some(d) => {
@@ -736,7 +749,41 @@ fn build_set(cx: &mut Ctx<'_>, root: &Tbl<'_, '_>) -> Option<CriteriaSet> {
         notes,
         criteria,
         rules,
+        eligibility,
     })
+}
+
+/// The optional `[eligibility]` table.
+fn build_eligibility(
+    cx: &mut Ctx<'_>,
+    root: &Tbl<'_, '_>,
+    model: Option<Model>,
+) -> Option<Eligibility> {
+    let t = cx.table_opt(root, "eligibility")?;
+    cx.check_keys(&t, ELIGIBILITY_KEYS);
+    let age_min = cx.u32_opt(&t, "age_min");
+    let age_max = cx.u32_opt(&t, "age_max");
+    if let (Some(a), Some(b)) = (age_min, age_max) {
+        if a > b {
+            let line = cx.line_of(&t, "age_min");
+            cx.push(
+                line,
+                format!(
+                    "`eligibility.age_min` {a} lớn hơn `age_max` {b} / age_min is greater than age_max"
+                ),
+            );
+        }
+    }
+    let el = Eligibility { age_min, age_max };
+    if el.has_age_bounds() && model.is_some_and(|m| m != Model::CongDan) {
+        cx.push(
+            t.line,
+            "`[eligibility]`: giới hạn độ tuổi chỉ dùng cho bộ Công dân học tập (model = \"cong_dan\") / \
+             age bounds apply only to a cong_dan set (a person has an age)"
+                .into(),
+        );
+    }
+    Some(el)
 }
 
 fn build_criterion<'a, 'i>(cx: &mut Ctx<'_>, t: Tbl<'a, 'i>) -> Option<CritSrc<'a, 'i>> {

@@ -184,6 +184,49 @@ pub struct Rules {
     pub levels: Vec<Level>,
 }
 
+/// Who a set may assess (the optional `[eligibility]` table). Only a person has an age, so the
+/// age bounds are allowed only in a `cong_dan` set (the loader checks it); the subject's member
+/// facts are the person's. Absent bounds admit everyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Eligibility {
+    /// Inclusive age bounds, age = assessment year − birth year.
+    pub age_min: Option<u32>,
+    pub age_max: Option<u32>,
+}
+
+impl Eligibility {
+    /// Whether any bound is set.
+    pub fn has_age_bounds(&self) -> bool {
+        self.age_min.is_some() || self.age_max.is_some()
+    }
+
+    /// Whether `age` lies within the bounds.
+    pub fn admits_age(&self, age: i32) -> bool {
+        self.age_min.is_none_or(|a| i64::from(age) >= i64::from(a))
+            && self.age_max.is_none_or(|a| i64::from(age) <= i64::from(a))
+    }
+
+    /// "từ 18 tuổi trở lên", "từ 18 đến 60 tuổi", "đến 60 tuổi".
+    pub fn age_range_vi(&self) -> String {
+        match (self.age_min, self.age_max) {
+            (Some(a), Some(b)) => format!("từ {a} đến {b} tuổi"),
+            (Some(a), None) => format!("từ {a} tuổi trở lên"),
+            (None, Some(b)) => format!("đến {b} tuổi"),
+            (None, None) => "mọi độ tuổi".into(),
+        }
+    }
+
+    /// "18+", "18–60", "≤60".
+    pub fn age_range_en(&self) -> String {
+        match (self.age_min, self.age_max) {
+            (Some(a), Some(b)) => format!("{a}–{b}"),
+            (Some(a), None) => format!("{a}+"),
+            (None, Some(b)) => format!("≤{b}"),
+            (None, None) => "any age".into(),
+        }
+    }
+}
+
 /// A complete criteria set, as loaded from one TOML file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriteriaSet {
@@ -202,6 +245,10 @@ pub struct CriteriaSet {
     pub notes: Vec<SourceNote>,
     pub criteria: Vec<Criterion>,
     pub rules: Rules,
+    /// Who the set may assess; `None` admits every subject of the model. Left out of the JSON
+    /// form (and so of the content hash) when absent, so sets without it hash as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligibility: Option<Eligibility>,
 }
 
 impl CriteriaSet {
@@ -227,6 +274,35 @@ impl CriteriaSet {
             || self.indicators().any(|i| i.missing)
     }
 
+    /// Whether results of this set are practice results: a template ("Mẫu") is never a basis for
+    /// recognition, so its results never read "đạt" (see `labels::evaluation_label`).
+    pub fn is_practice(&self) -> bool {
+        self.status == SetStatus::Template
+    }
+
+    /// The Vietnamese title of a level code of this set.
+    pub fn level_title(&self, code: &str) -> Option<&str> {
+        self.rules
+            .levels
+            .iter()
+            .find(|l| l.code == code)
+            .map(|l| l.title.as_str())
+    }
+
+    /// The first and last year of the set's `period` when it reads as years: `"2021-2030"`
+    /// (hyphen, en or em dash, spaces allowed) or a single `"2026"`. `None` when there is no
+    /// period or it is other text (then it is informative only).
+    pub fn period_years(&self) -> Option<(i32, i32)> {
+        parse_period(self.period.as_deref()?)
+    }
+
+    /// Whether a new assessment for `year` may use this set: true when the period (read as
+    /// years) includes the year, or when the set has no period in years.
+    pub fn covers_year(&self, year: i32) -> bool {
+        self.period_years()
+            .is_none_or(|(from, to)| from <= year && year <= to)
+    }
+
     /// Hex SHA-256 of the set's canonical JSON form: formatting and comments in the TOML file do not
     /// change it, any change of content does.
     pub fn sha256(&self) -> String {
@@ -235,5 +311,25 @@ impl CriteriaSet {
         // Serialising plain data structures with string keys cannot fail.
         let canonical = serde_json::to_vec(self).unwrap_or_default();
         hex::encode(Sha256::digest(&canonical))
+    }
+}
+
+/// `"2021-2030"`, `"2021 – 2030"`, `"2026"` → years; anything else → `None`.
+pub fn parse_period(period: &str) -> Option<(i32, i32)> {
+    fn year(s: &str) -> Option<i32> {
+        let s = s.trim();
+        (s.len() == 4 && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    }
+    let mut parts = period.split(['-', '–', '—']);
+    let first = year(parts.next()?)?;
+    match (parts.next(), parts.next()) {
+        (None, _) => Some((first, first)),
+        (Some(last), None) => {
+            let last = year(last)?;
+            (first <= last).then_some((first, last))
+        }
+        _ => None,
     }
 }

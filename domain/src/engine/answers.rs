@@ -99,6 +99,15 @@ pub enum InputError {
         birth_year: i32,
         year: i32,
     },
+    /// A new assessment may not start with this set for this year or subject.
+    #[error("{0}")]
+    NotAssessable(Box<crate::eligibility::NotAssessable>),
+}
+
+impl From<crate::eligibility::NotAssessable> for InputError {
+    fn from(e: crate::eligibility::NotAssessable) -> Self {
+        InputError::NotAssessable(Box::new(e))
+    }
 }
 
 /// What kind of value an indicator expected.
@@ -175,7 +184,7 @@ impl InputError {
                 format!("Chỉ số {item}: cần {}", expected.vi())
             }
             InputError::OverrideWithoutReason { item } => {
-                format!("Chỉ số {item}: sửa giá trị tính tự động phải có lý do")
+                format!("Chỉ số {item}: sửa giá trị tính tự động phải có lý do bằng lời (không chỉ một con số)")
             }
             InputError::OverrideNotAllowed { item } => format!(
                 "Chỉ số {item}: chỉ chỉ số tính tự động từ thành viên mới được sửa kèm lý do"
@@ -191,6 +200,7 @@ impl InputError {
                 birth_year,
                 year,
             } => format!("Thành viên thứ {index}: năm sinh {birth_year} sau năm đánh giá {year}"),
+            InputError::NotAssessable(e) => e.message_vi(),
         }
     }
 
@@ -448,6 +458,12 @@ fn step_of(ind: &Indicator) -> Points {
     }
 }
 
+/// Whether `reason` explains an override in words: not blank and not just a number (a cadre
+/// who typed the score again at the reason prompt has given no reason).
+pub fn is_override_reason(reason: &str) -> bool {
+    reason.chars().any(char::is_alphabetic)
+}
+
 /// Kind, range, step and override checks of one answer.
 fn check_value(ind: &Indicator, ans: &ItemAnswer) -> Result<(), InputError> {
     let derived = matches!(ind.answer, AnswerKind::Derived(_));
@@ -460,10 +476,10 @@ fn check_value(ind: &Indicator, ans: &ItemAnswer) -> Result<(), InputError> {
         return Ok(());
     };
     if derived
-        && ans
+        && !ans
             .override_reason
             .as_deref()
-            .is_none_or(|r| r.trim().is_empty())
+            .is_some_and(is_override_reason)
     {
         return Err(InputError::OverrideWithoutReason {
             item: ind.id.clone(),

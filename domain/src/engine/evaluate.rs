@@ -3,11 +3,17 @@
 //! assessment did not pass, each with a Vietnamese message naming the indicator.
 //!
 //! Status rules:
+//! - `failed` with an `ineligible` reason (listed first) when the person assessed is outside the
+//!   set's `[eligibility]`: the set does not apply to them, whatever else is missing;
 //! - `incomplete` when an answerable indicator has no value, a derived indicator cannot be
 //!   computed (a counted member lacks the needed fact) and is not overridden, evidence photos are
-//!   short (only when `answers.evidence` is given), or the set itself is incomplete;
+//!   short (only when `answers.evidence` is given), the set itself is incomplete, or the
+//!   set has age bounds and the person's birth year is unknown;
 //! - otherwise `failed` when any rule fails (total, floors, criterion minimum, knockout);
-//! - otherwise `passed`, with the highest level reached.
+//! - otherwise `passed`, with the highest level reached (code and title).
+//!
+//! A template set's evaluation is marked `practice`; its `label` reads as a practice result and
+//! never "Đạt" (`labels::evaluation_label`).
 //!
 //! Rule failures are reported even when incomplete, computed over the answered items; a total
 //! or criterion minimum is reported as failed only when full marks on every unanswered item
@@ -21,6 +27,8 @@ use crate::criteria::{
     AnswerKind, CriteriaSet, DerivedRule, DerivedScoring, Indicator, LoadedSet, MemberCondition,
     WhenNone,
 };
+use crate::eligibility::{self, SubjectProblem};
+use crate::labels;
 use crate::model::{MemberFacts, Points, Schooling};
 
 /// Evaluate `set` against `answers` (validated first).
@@ -29,6 +37,18 @@ pub fn evaluate(set: &LoadedSet, answers: &Answers) -> Result<Evaluation, InputE
 
     let mut incomplete: Vec<Reason> = Vec::new();
     let mut failures: Vec<Reason> = Vec::new();
+    // The person assessed, checked against the set's `[eligibility]`.
+    let mut ineligible: Vec<Reason> = Vec::new();
+    for problem in eligibility::subject_problems(set, answers.year, &answers.members) {
+        match problem {
+            SubjectProblem::Ineligible(message) => {
+                ineligible.push(reason(ReasonCode::Ineligible, None, message));
+            }
+            SubjectProblem::MissingBirthYear(message) => {
+                incomplete.push(reason(ReasonCode::MissingMemberData, None, message));
+            }
+        }
+    }
     let mut items = Vec::with_capacity(set.criteria.iter().map(|c| c.indicators.len()).sum());
     let mut subtotals = Vec::with_capacity(set.criteria.len());
     let mut total = 0u32;
@@ -149,7 +169,10 @@ pub fn evaluate(set: &LoadedSet, answers: &Answers) -> Result<Evaluation, InputE
         }
     }
 
-    let status = if !incomplete.is_empty() {
+    // A person the set does not apply to can never pass, whatever else is missing.
+    let status = if !ineligible.is_empty() {
+        Status::Failed
+    } else if !incomplete.is_empty() {
         Status::Incomplete
     } else if !failures.is_empty() {
         Status::Failed
@@ -161,13 +184,23 @@ pub fn evaluate(set: &LoadedSet, answers: &Answers) -> Result<Evaluation, InputE
     } else {
         None
     };
-    incomplete.append(&mut failures);
+    let level_title = level
+        .as_deref()
+        .and_then(|code| set.level_title(code))
+        .map(str::to_string);
+    let practice = set.is_practice();
+    let label = labels::evaluation_label(status, practice, !ineligible.is_empty());
+    ineligible.append(&mut incomplete);
+    ineligible.append(&mut failures);
 
     Ok(Evaluation {
         status,
+        practice,
+        label,
         total: Points(total),
         max: set.total_max.unwrap_or_else(|| set.max_total()),
         level,
+        level_title,
         criteria: SetRef {
             id: set.id.clone(),
             version: set.version,
@@ -176,7 +209,7 @@ pub fn evaluate(set: &LoadedSet, answers: &Answers) -> Result<Evaluation, InputE
         engine_version: crate::ENGINE_VERSION.to_string(),
         subtotals,
         items,
-        reasons: incomplete,
+        reasons: ineligible,
     })
 }
 

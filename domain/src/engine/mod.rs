@@ -43,16 +43,23 @@ crate::coded_enum! {
         CriterionBelowMin = "criterion_below_min",
         /// A knock-out indicator scored 0.
         Knockout = "knockout",
+        /// The person assessed is outside the set's `[eligibility]` (e.g. under its minimum
+        /// age): the set does not apply to them at all.
+        Ineligible = "ineligible",
     }
 }
 
 impl ReasonCode {
     /// Whether this reason keeps a draft from being finalized: something the cadre still has to
-    /// enter. A set that is itself incomplete, or a failed result, does not block.
+    /// enter, or a person the set does not apply to (an ineligible subject cannot be assessed).
+    /// A set that is itself incomplete, or a failed result, does not block.
     pub fn blocks_finalization(self) -> bool {
         matches!(
             self,
-            ReasonCode::MissingAnswer | ReasonCode::MissingMemberData | ReasonCode::MissingEvidence
+            ReasonCode::MissingAnswer
+                | ReasonCode::MissingMemberData
+                | ReasonCode::MissingEvidence
+                | ReasonCode::Ineligible
         )
     }
 }
@@ -109,13 +116,27 @@ pub struct SetRef {
 }
 
 /// Full result of an evaluation. Its JSON form is the `hoctap score --json` output.
+///
+/// `status` is the engine's outcome code (also frozen in canonical content); what a person reads
+/// is `label` (`labels::evaluation_label`). A template set's result is a **practice** result
+/// (`practice = true`): its label reads "Kết quả tham khảo (bộ mẫu): …" and never "Đạt".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     pub status: Status,
+    /// Scored with a template (status = "template"): for practice or reference only, never a
+    /// recognition.
+    #[serde(default)]
+    pub practice: bool,
+    /// The result as a person reads it ("Đạt", "Chưa đạt", "Kết quả tham khảo (bộ mẫu): …").
+    #[serde(default)]
+    pub label: String,
     pub total: Points,
     pub max: Points,
-    /// Highest level reached (only when passed and the set defines levels).
+    /// Highest level reached (only when passed and the set defines levels): its code.
     pub level: Option<String>,
+    /// The level's Vietnamese title from the set (`[[rules.levels]] title`).
+    #[serde(default)]
+    pub level_title: Option<String>,
     pub criteria: SetRef,
     pub engine_version: String,
     pub subtotals: Vec<CriterionResult>,

@@ -9,7 +9,7 @@ pub async fn list(db: &Db, json_out: bool) -> Result<(), AdminError> {
         return print_json(&list);
     }
     for d in list {
-        println!(
+        outln!(
             "{}\t{}\t{}\t{}\theartbeat: {}\tqueue: {}",
             d.id,
             d.name.as_deref().unwrap_or("-"),
@@ -32,6 +32,6 @@ pub async fn revoke(db: &Db, id: &str) -> Result<(), AdminError> {
             "Không có thiết bị {id} / unknown device"
         )));
     }
-    println!("Đã thu hồi thiết bị {id} / device revoked");
+    outln!("Đã thu hồi thiết bị {id} / device revoked");
     Ok(())
 }

@@ -69,13 +69,13 @@ pub async fn enroll_code(
     }
     let payload_json = serde_json::to_string(&payload)
         .map_err(|e| AdminError::Failure(format!("serialise: {e}")))?;
-    println!("Mã đăng ký / enrollment code: {code}");
-    println!("Thôn / hamlets: {}", names.join(", "));
-    println!("Hết hạn / expires: {expires_at}");
-    println!("{payload_json}");
+    outln!("Mã đăng ký / enrollment code: {code}");
+    outln!("Thôn / hamlets: {}", names.join(", "));
+    outln!("Hết hạn / expires: {expires_at}");
+    outln!("{payload_json}");
     match crate::qr::render(&payload_json) {
-        Some(qr) => println!("{qr}"),
-        None => eprintln!("Không vẽ được mã QR / cannot draw the QR code"),
+        Some(qr) => outln!("{qr}"),
+        None => errln!("Không vẽ được mã QR / cannot draw the QR code"),
     }
     Ok(())
 }

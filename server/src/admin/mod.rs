@@ -1,13 +1,15 @@
 //! `hoctap-server admin …`: administration straight on the database. Messages are Vietnamese
 //! first, then English; invalid input exits 2, any other failure 1.
 
+mod clans;
 mod devices;
 mod enroll;
 mod review;
 mod setup;
 
 use crate::cli::{
-    AdminCommand, CriteriaCommand, DeviceCommand, HamletCommand, ImportCommand, UserCommand,
+    AdminCommand, ClanCommand, CriteriaCommand, DeviceCommand, HamletCommand, ImportCommand,
+    UnitCommand, UserCommand,
 };
 use crate::db::{Db, DbError};
 use serde::Serialize;
@@ -44,11 +46,11 @@ impl From<DbError> for AdminError {
     }
 }
 
-/// Print a value as pretty JSON on stdout.
+/// Print a value as pretty JSON on stdout (a closed stdout is not an error: `| head`).
 pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), AdminError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| AdminError::Failure(format!("serialise: {e}")))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -63,14 +65,28 @@ pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
         AdminCommand::Init { province, commune } => setup::init(db, &province, &commune).await,
         AdminCommand::Units { province, json } => setup::units(province.as_deref(), json),
         AdminCommand::Hamlet { command } => match command {
-            HamletCommand::Add { name, kind, json } => {
-                setup::hamlet_add(db, &name, &kind, json).await
-            }
+            HamletCommand::Add {
+                name,
+                kind,
+                place,
+                json,
+            } => setup::hamlet_add(db, &name, &kind, &place, json).await,
+            HamletCommand::Set {
+                hamlet,
+                place,
+                clear_place,
+                json,
+            } => setup::hamlet_set(db, &hamlet, &place, clear_place, json).await,
             HamletCommand::List { json } => setup::hamlet_list(db, json).await,
         },
         AdminCommand::Import {
-            command: ImportCommand::Roster { file, json },
-        } => setup::import_roster(db, &file, json).await,
+            command:
+                ImportCommand::Roster {
+                    file,
+                    create_hamlets,
+                    json,
+                },
+        } => setup::import_roster(db, &file, create_hamlets, json).await,
         AdminCommand::User {
             command: UserCommand::Add { name, role, json },
         } => setup::user_add(db, &name, &role, json).await,
@@ -87,7 +103,24 @@ pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
         AdminCommand::Criteria {
             command: CriteriaCommand::Publish { file, json },
         } => review::publish(db, &file, json).await,
-        AdminCommand::Assessments { json } => review::list(db, json).await,
+        AdminCommand::Assessments { current, json } => review::list(db, current, json).await,
+        AdminCommand::Clan { command } => match command {
+            ClanCommand::Add {
+                name,
+                households,
+                json,
+            } => clans::clan_add(db, &name, &households, json).await,
+            ClanCommand::List { json } => clans::clan_list(db, json).await,
+        },
+        AdminCommand::Unit { command } => match command {
+            UnitCommand::Add {
+                name,
+                kind,
+                hamlet,
+                json,
+            } => clans::unit_add(db, &name, &kind, hamlet.as_deref(), json).await,
+            UnitCommand::List { json } => clans::unit_list(db, json).await,
+        },
         AdminCommand::Return {
             assessment,
             comment,

@@ -1,9 +1,11 @@
 //! Setting up a server: province and commune (official codes), hamlets, roster import, users.
 
 use super::{print_json, AdminError};
-use crate::db::{now, roster, Db};
-use crate::{roster_csv, units};
-use hoctap_domain::protocol::HouseholdRecord;
+use crate::cli::PlaceArgs;
+use crate::db::{now, places, roster, Db};
+use crate::{roster_file, units};
+use hoctap_domain::plausibility::Place;
+use hoctap_domain::roster::{problem_lines, Refusal, SHOWN_PROBLEMS};
 use serde_json::json;
 use std::path::Path;
 
@@ -18,13 +20,52 @@ pub async fn init(db: &Db, province: &str, commune: &str) -> Result<(), AdminErr
             "Tỉnh {p_name} không có xã/phường mã \"{commune}\". Xem danh sách: `hoctap-server admin units --province {p_code}` / unknown commune code in this province"
         )));
     };
+    // Another commune on a server that holds data would silently re-home it: refuse.
+    if let Some(held) = db.setting("commune").await? {
+        if held != c.code && has_data(db).await? {
+            let held_name = units::communes()
+                .find(|x| x.code == held)
+                .map_or_else(|| held.clone(), |x| format!("{} ({held})", x.name));
+            return Err(AdminError::Invalid(format!(
+                "Máy chủ này đã phục vụ {held_name} và đã có dữ liệu; không đổi sang {} ({}) được. Hãy dùng một máy chủ (thư mục dữ liệu hoặc cơ sở dữ liệu) khác / this server already serves another commune and holds data",
+                c.name, c.code
+            )));
+        }
+    }
     db.set_setting("province", p_code).await?;
     db.set_setting("commune", c.code).await?;
-    println!(
+    outln!(
         "Đã thiết lập: {} ({}) — {} ({}) / initialised",
-        c.name, c.code, p_name, p_code
+        c.name,
+        c.code,
+        p_name,
+        p_code
     );
     Ok(())
+}
+
+/// Whether the server holds anything tied to its commune (hamlets, households, devices,
+/// clans, units, assessments).
+async fn has_data(db: &Db) -> Result<bool, AdminError> {
+    for table in [
+        "hamlets",
+        "households",
+        "devices",
+        "clans",
+        "units",
+        "assessments",
+    ] {
+        // Only a fixed table name is formatted into the SQL.
+        let sql = format!("SELECT 1 FROM {table} LIMIT 1");
+        if sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_optional(&db.pool)
+            .await?
+            .is_some()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub fn units(province: Option<&str>, json_out: bool) -> Result<(), AdminError> {
@@ -39,7 +80,7 @@ pub fn units(province: Option<&str>, json_out: bool) -> Result<(), AdminError> {
                 return print_json(&v);
             }
             for (code, name) in list {
-                println!("{code}\t{name}");
+                outln!("{code}\t{name}");
             }
         }
         Some(p) => {
@@ -59,14 +100,20 @@ pub fn units(province: Option<&str>, json_out: bool) -> Result<(), AdminError> {
                 return print_json(&v);
             }
             for c in list {
-                println!("{}\t{}", c.code, c.name);
+                outln!("{}\t{}", c.code, c.name);
             }
         }
     }
     Ok(())
 }
 
-pub async fn hamlet_add(db: &Db, name: &str, kind: &str, json_out: bool) -> Result<(), AdminError> {
+pub async fn hamlet_add(
+    db: &Db,
+    name: &str,
+    kind: &str,
+    place: &PlaceArgs,
+    json_out: bool,
+) -> Result<(), AdminError> {
     let kind = hoctap_domain::units::HamletKind::from_code(kind).ok_or_else(|| {
         AdminError::Invalid(format!("Loại thôn không hợp lệ: {kind} (thon, to_dan_pho)"))
     })?;
@@ -75,16 +122,80 @@ pub async fn hamlet_add(db: &Db, name: &str, kind: &str, json_out: bool) -> Resu
             "Tên thôn trống / empty hamlet name".into(),
         ));
     }
+    let place = place_of(place)?;
     let commune = db.setting("commune").await?;
-    let Some(h) = roster::add_hamlet(db, name, kind, commune.as_deref()).await? else {
+    let Some(mut h) = roster::add_hamlet(db, name, kind, commune.as_deref()).await? else {
         return Err(AdminError::Invalid(format!(
             "Thôn \"{name}\" đã có / hamlet already exists"
         )));
     };
+    if place.is_some() {
+        places::set_hamlet_place(db, &h.id, place).await?;
+        h.place = place;
+    }
     if json_out {
         return print_json(&h);
     }
-    println!("Đã thêm thôn {} ({}) / hamlet added", h.name, h.id);
+    outln!("Đã thêm thôn {} ({}) / hamlet added", h.name, h.id);
+    if let Some(p) = &h.place {
+        outln!("{}", place_line(p));
+    }
+    Ok(())
+}
+
+/// A place from the command line: all three values or none, in range.
+fn place_of(args: &PlaceArgs) -> Result<Option<Place>, AdminError> {
+    Place::from_parts(args.lat, args.lon, args.radius_km).map_err(|e| {
+        AdminError::Invalid(format!(
+            "{} (--lat --lon --radius-km) / {e}",
+            e.message_vi()
+        ))
+    })
+}
+
+fn place_line(p: &Place) -> String {
+    format!(
+        "Vị trí / place: {:.6}, {:.6}, bán kính / radius {} km",
+        p.lat, p.lon, p.radius_km
+    )
+}
+
+/// `admin hamlet set HAMLET --lat --lon --radius-km | --clear-place`.
+pub async fn hamlet_set(
+    db: &Db,
+    hamlet: &str,
+    place: &PlaceArgs,
+    clear: bool,
+    json_out: bool,
+) -> Result<(), AdminError> {
+    let place = place_of(place)?;
+    if place.is_none() && !clear {
+        return Err(AdminError::Invalid(
+            "Cần --lat, --lon và --radius-km, hoặc --clear-place / give --lat --lon --radius-km, or --clear-place".into(),
+        ));
+    }
+    let Some(mut h) = roster::find_hamlet(db, hamlet).await? else {
+        return Err(AdminError::Invalid(format!(
+            "Không có thôn \"{hamlet}\" / unknown hamlet"
+        )));
+    };
+    if !places::set_hamlet_place(db, &h.id, place).await? {
+        return Err(AdminError::Invalid(format!(
+            "Không có thôn \"{hamlet}\" / unknown hamlet"
+        )));
+    }
+    h.place = place;
+    if json_out {
+        return print_json(&h);
+    }
+    match &h.place {
+        Some(p) => outln!(
+            "Đã đặt vị trí thôn {} / place set. {}",
+            h.name,
+            place_line(p)
+        ),
+        None => outln!("Đã xoá vị trí thôn {} / place cleared", h.name),
+    }
     Ok(())
 }
 
@@ -94,83 +205,97 @@ pub async fn hamlet_list(db: &Db, json_out: bool) -> Result<(), AdminError> {
         return print_json(&list);
     }
     for h in list {
-        println!("{}\t{}\t{}", h.id, h.kind, h.name);
+        match &h.place {
+            Some(p) => outln!(
+                "{}\t{}\t{}\t{:.6},{:.6} r={} km",
+                h.id,
+                h.kind,
+                h.name,
+                p.lat,
+                p.lon,
+                p.radius_km
+            ),
+            None => outln!("{}\t{}\t{}", h.id, h.kind, h.name),
+        }
     }
     Ok(())
 }
 
-pub async fn import_roster(db: &Db, file: &Path, json_out: bool) -> Result<(), AdminError> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
+pub async fn import_roster(
+    db: &Db,
+    file: &Path,
+    create_hamlets: bool,
+    json_out: bool,
+) -> Result<(), AdminError> {
+    let bytes = std::fs::read(file).map_err(|e| {
         AdminError::Invalid(format!(
             "Không đọc được tệp {} / cannot read: {e}",
             file.display()
         ))
     })?;
-    let problems_out = |problems: Vec<roster_csv::RowProblem>| {
-        if json_out {
-            let _ = print_json(&json!({"imported": false, "problems": problems}));
-        } else {
-            for p in &problems {
-                eprintln!("{}:{}: {}", file.display(), p.line, p.message);
+    let name = file.display().to_string();
+    let options = roster_file::ImportOptions { create_hamlets };
+    let refusal = match roster_file::import(db, &bytes, options).await? {
+        Ok(report) => {
+            if json_out {
+                return print_json(&report);
             }
+            if let Some(note) = report.file.note_vi() {
+                outln!("{note}");
+            }
+            if !report.hamlets_created.is_empty() {
+                outln!(
+                    "Đã thêm {} thôn mới / hamlets created: {}",
+                    report.hamlets_created.len(),
+                    report.hamlets_created.join(", ")
+                );
+            }
+            if report.clan_links > 0 {
+                outln!(
+                    "Đã gắn {} hộ vào dòng họ theo cột dòng họ / households linked to clans",
+                    report.clan_links
+                );
+            }
+            outln!(
+                "Đã nhập {} hộ, {} thành viên; bỏ qua {} hộ đã có ({} dòng) / imported",
+                report.households_added,
+                report.members_added,
+                report.households_skipped,
+                report.rows
+            );
+            return Ok(());
         }
-        AdminError::Invalid(format!(
-            "Tệp danh sách có {} lỗi, chưa nhập gì / roster has errors, nothing imported",
-            problems.len()
-        ))
+        Err(refusal) => refusal,
     };
-    let households = roster_csv::parse(&text).map_err(problems_out)?;
-    let mut hamlet_ids = std::collections::BTreeMap::new();
-    let mut problems = Vec::new();
-    for h in &households {
-        if hamlet_ids.contains_key(&h.hamlet) {
-            continue;
-        }
-        match roster::find_hamlet(db, &h.hamlet).await? {
-            Some(found) => {
-                hamlet_ids.insert(h.hamlet.clone(), found.id);
+    match refusal {
+        Refusal::File(e) => {
+            let message = format!("Tệp {name}: {} / {}", e.message_vi(), e.detail());
+            if json_out {
+                print_json(&json!({
+                    "imported": false,
+                    "error": {"code": e.code(), "message": format!("Tệp {name}: {}", e.message_vi()), "detail": e.detail()},
+                    "problems": [],
+                }))?;
             }
-            None => problems.push(roster_csv::RowProblem {
-                line: 0,
-                message: format!(
-                    "Thôn \"{}\" chưa có; thêm bằng `hoctap-server admin hamlet add` / unknown hamlet",
-                    h.hamlet
-                ),
-            }),
+            Err(AdminError::Invalid(message))
+        }
+        Refusal::Rows { source, problems } => {
+            if json_out {
+                print_json(&json!({"imported": false, "problems": problems, "file": source}))?;
+            } else {
+                for line in problem_lines(&name, &problems, SHOWN_PROBLEMS) {
+                    errln!("{line}");
+                }
+                if let Some(note) = source.note_vi() {
+                    errln!("{note}");
+                }
+            }
+            Err(AdminError::Invalid(format!(
+                "Tệp danh sách có {} lỗi, chưa nhập gì / roster has errors, nothing imported",
+                problems.len()
+            )))
         }
     }
-    if !problems.is_empty() {
-        return Err(problems_out(problems));
-    }
-    let (mut added, mut skipped, mut members) = (0u64, 0u64, 0u64);
-    let mut tx = db.begin_write().await?;
-    for h in households {
-        let hamlet_id = hamlet_ids.get(&h.hamlet).cloned().unwrap_or_default();
-        if roster::roster_code_exists(&mut tx, &hamlet_id, &h.code).await? {
-            skipped += 1;
-            continue;
-        }
-        members += h.members.len() as u64;
-        added += 1;
-        let rec = HouseholdRecord {
-            id: crate::clock::new_id(),
-            hamlet_id,
-            head: h.head,
-            address: h.address,
-            phone: h.phone,
-            roster_code: Some(h.code),
-            members: h.members,
-        };
-        roster::upsert_household(&mut tx, &rec, "roster").await?;
-    }
-    tx.commit().await?;
-    if json_out {
-        return print_json(&json!({
-            "households_added": added, "members_added": members, "households_skipped": skipped
-        }));
-    }
-    println!("Đã nhập {added} hộ, {members} thành viên; bỏ qua {skipped} hộ đã có / imported");
-    Ok(())
 }
 
 pub async fn user_add(db: &Db, name: &str, role: &str, json_out: bool) -> Result<(), AdminError> {
@@ -200,6 +325,6 @@ pub async fn user_add(db: &Db, name: &str, role: &str, json_out: bool) -> Result
     if json_out {
         return print_json(&json!({"id": id, "name": name, "role": role}));
     }
-    println!("Đã thêm người dùng {name} ({role}) / user added: {id}");
+    outln!("Đã thêm người dùng {name} ({role}) / user added: {id}");
     Ok(())
 }

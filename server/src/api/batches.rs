@@ -89,8 +89,11 @@ pub async fn put_batch(
     if let Err(e) = cache.write_assessments(&mut tx).await {
         return Err(write_failure(e));
     }
-    // Last: the households' change numbers lock the counter until commit.
-    cache.write_households(&mut tx, &device.id).await?;
+    // What the device knows of each photo (for the reviewer's plausibility flags).
+    crate::db::places::store_facts(&mut tx, &req.assessments, &response.results).await?;
+    // Last: the change numbers of households, clans, units and aliases lock the counter
+    // until commit.
+    cache.write_roster(&mut tx, &device.id).await?;
     tx.commit().await?;
     Ok(json_response(text))
 }

@@ -62,6 +62,8 @@ pub async fn sync(
         households: page.households,
         criteria: page.criteria,
         returned: page.returned,
+        clans: page.clans,
+        units: page.units,
         request_encodings: vec![GZIP.to_string()],
     }))
 }

@@ -2,6 +2,7 @@
 //! blob completeness, stored batch answers for replay, and published criteria sets.
 
 use super::{flag, in_list, next_seq, now, placeholders, Db, MAX_BINDS};
+use hoctap_domain::protocol::ReturnedRecord;
 use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::{HashMap, HashSet};
@@ -52,7 +53,8 @@ pub struct NewAssessment {
     pub device_id: String,
     pub subject_kind: &'static str,
     pub subject_id: String,
-    pub hamlet_id: String,
+    /// `None` for a clan and for a commune-level unit.
+    pub hamlet_id: Option<String>,
     pub model: &'static str,
     pub year: i64,
     pub criteria_id: String,
@@ -66,10 +68,13 @@ pub struct NewAssessment {
     pub server_total: Option<i64>,
     pub mismatch: bool,
     pub evidence: Vec<String>,
+    /// The assessment this one corrects (from the content; need not be held).
+    pub parent_id: Option<String>,
+    pub revision: i64,
 }
 
 /// Columns bound per assessment row.
-const ASSESSMENT_COLUMNS: usize = 19;
+const ASSESSMENT_COLUMNS: usize = 21;
 
 /// Store assessments and their evidence references with multi-row `INSERT`s.
 pub async fn insert_many(
@@ -82,7 +87,7 @@ pub async fn insert_many(
             "INSERT INTO assessments (id, device_id, subject_kind, subject_id, hamlet_id, model,
                  year, criteria_id, criteria_version, criteria_sha256, content, content_sha256,
                  device_status, device_total, server_status, server_total, mismatch,
-                 evidence_count, received_at)
+                 evidence_count, received_at, parent_id, revision)
              VALUES {}",
             placeholders(chunk.len(), ASSESSMENT_COLUMNS)
         );
@@ -94,7 +99,7 @@ pub async fn insert_many(
                 .bind(a.device_id.as_str())
                 .bind(a.subject_kind)
                 .bind(a.subject_id.as_str())
-                .bind(a.hamlet_id.as_str())
+                .bind(a.hamlet_id.as_deref())
                 .bind(a.model)
                 .bind(a.year)
                 .bind(a.criteria_id.as_str())
@@ -108,7 +113,9 @@ pub async fn insert_many(
                 .bind(a.server_total)
                 .bind(flag(a.mismatch))
                 .bind(i64::try_from(a.evidence.len()).unwrap_or(i64::MAX))
-                .bind(received_at.as_str());
+                .bind(received_at.as_str())
+                .bind(a.parent_id.as_deref())
+                .bind(a.revision);
         }
         query.execute(&mut *conn).await?;
     }
@@ -315,8 +322,13 @@ pub struct AssessmentSummary {
     pub device_id: String,
     pub subject_kind: String,
     pub subject_id: String,
+    /// The subject's own name: the member (Công dân học tập), the household's head, the
+    /// hamlet's, the clan's or the unit's name, when known.
+    pub subject_name: Option<String>,
     /// Head of the household assessed (or of the member's household), when known.
     pub household: Option<String>,
+    /// The hamlet's name; for a clan the names of its households' hamlets; "Cấp xã" for a
+    /// commune-level unit.
     pub hamlet: String,
     pub model: String,
     pub year: i64,
@@ -328,9 +340,25 @@ pub struct AssessmentSummary {
     pub mismatch: bool,
     pub evidence_expected: i64,
     pub evidence_present: i64,
+    /// `received`, `returned`, `accepted`, or `corrected` once a correction supersedes it.
     pub review_state: String,
+    /// The latest comment of this assessment's returns.
     pub review_comment: Option<String>,
+    /// Every return of this assessment and of the revisions it corrects, oldest first.
+    pub returns: Vec<ReturnEntry>,
+    pub revision: i64,
+    /// The assessment this one corrects (from its content), held or not.
+    pub parent_id: Option<String>,
+    /// The parent named is not held (the device never sent it): taken as a first revision.
+    pub parent_missing: bool,
+    /// The correction that supersedes this one ("đã sửa").
+    pub superseded_by: Option<String>,
+    /// The latest revision: what counts as the subject's assessment for the year.
+    pub current: bool,
     pub received_at: String,
+    /// Evidence photos worth a second look (taken outside the year, long before, far from the
+    /// hamlet…), from the facts the device sent: hints for the reviewer, never a refusal.
+    pub photo_flags: Vec<super::places::PhotoFlags>,
 }
 
 fn points(hundredths: i64) -> f64 {
@@ -338,33 +366,128 @@ fn points(hundredths: i64) -> f64 {
     hundredths as f64 / 100.0
 }
 
-/// Every uploaded assessment, newest first.
+/// What a commune-level unit lists as its hamlet.
+pub const COMMUNE_LEVEL: &str = "Cấp xã";
+
+/// One return of an assessment: the review trail, never overwritten.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnEntry {
+    pub id: String,
+    /// The revision it was made on.
+    pub assessment_id: String,
+    pub comment: String,
+    pub reviewer: Option<String>,
+    pub returned_at: String,
+}
+
+/// Every return, by assessment id, oldest first.
+async fn returns_by_assessment(db: &Db) -> Result<HashMap<String, Vec<ReturnEntry>>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, assessment_id, comment, reviewer, returned_at FROM assessment_returns
+         ORDER BY seq",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: HashMap<String, Vec<ReturnEntry>> = HashMap::new();
+    for r in &rows {
+        let entry = ReturnEntry {
+            id: r.try_get("id")?,
+            assessment_id: r.try_get("assessment_id")?,
+            comment: r.try_get("comment")?,
+            reviewer: r.try_get("reviewer")?,
+            returned_at: r.try_get("returned_at")?,
+        };
+        out.entry(entry.assessment_id.clone())
+            .or_default()
+            .push(entry);
+    }
+    Ok(out)
+}
+
+/// Every uploaded assessment (every revision; `current` marks the latest), newest first, each
+/// with its subject's name and its review trail.
 pub async fn list(db: &Db) -> Result<Vec<AssessmentSummary>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT a.id, a.device_id, a.subject_kind, a.subject_id, t.name AS hamlet, a.model, a.year,
              a.criteria_id, a.server_status, a.server_total, a.device_status, a.device_total,
-             a.mismatch, a.evidence_count, a.review_state, a.review_comment, a.received_at,
-             COALESCE(h.head, mh.head) AS head,
+             a.mismatch, a.evidence_count, a.review_state, a.received_at, a.parent_id,
+             a.revision, COALESCE(h.head, mh.head) AS head, m.name AS member_name,
+             st.name AS hamlet_name, c.name AS clan_name, u.name AS unit_name,
+             (SELECT nx.id FROM assessments nx WHERE nx.parent_id = a.id) AS superseded_by,
+             (SELECT COUNT(*) FROM assessments p WHERE p.id = a.parent_id) AS parent_held,
              (SELECT COUNT(*) FROM assessment_evidence e JOIN blobs b ON b.sha256 = e.sha256
               WHERE e.assessment_id = a.id AND b.complete = 1) AS present
          FROM assessments a
-         JOIN hamlets t ON t.id = a.hamlet_id
+         LEFT JOIN hamlets t ON t.id = a.hamlet_id
          LEFT JOIN households h ON a.subject_kind = 'household' AND h.id = a.subject_id
          LEFT JOIN members m ON a.subject_kind = 'member' AND m.id = a.subject_id
          LEFT JOIN households mh ON mh.id = m.household_id
+         LEFT JOIN hamlets st ON a.subject_kind = 'hamlet' AND st.id = a.subject_id
+         LEFT JOIN clans c ON a.subject_kind = 'clan' AND c.id = a.subject_id
+         LEFT JOIN units u ON a.subject_kind = 'unit' AND u.id = a.subject_id
          ORDER BY a.received_at DESC, a.id DESC",
     )
     .fetch_all(&db.pool)
     .await?;
+    let returns = returns_by_assessment(db).await?;
+    let clan_hamlets = super::clans::clan_hamlet_names(db).await?;
+    let parents: HashMap<String, String> = rows
+        .iter()
+        .filter_map(|r| {
+            let id = r.try_get::<String, _>("id").ok()?;
+            let parent = r.try_get::<Option<String>, _>("parent_id").ok()??;
+            Some((id, parent))
+        })
+        .collect();
+    let mut flags = super::places::flags_by_assessment(db).await?;
     rows.iter()
         .map(|r| {
+            let id: String = r.try_get("id")?;
+            let subject_kind: String = r.try_get("subject_kind")?;
+            let subject_id: String = r.try_get("subject_id")?;
+            let head: Option<String> = r.try_get("head")?;
+            let subject_name = match subject_kind.as_str() {
+                "member" => r.try_get("member_name")?,
+                "hamlet" => r.try_get("hamlet_name")?,
+                "clan" => r.try_get("clan_name")?,
+                "unit" => r.try_get("unit_name")?,
+                _ => head.clone(),
+            };
+            let hamlet = match r.try_get::<Option<String>, _>("hamlet")? {
+                Some(name) => name,
+                None if subject_kind == "clan" => clan_hamlets
+                    .get(&subject_id)
+                    .map(|names| names.join(", "))
+                    .unwrap_or_default(),
+                None => COMMUNE_LEVEL.to_string(),
+            };
+            // The thread: this revision's returns after those of the revisions it corrects.
+            let mut chain = vec![id.clone()];
+            while let Some(parent) = chain.last().and_then(|c| parents.get(c)) {
+                if chain.contains(parent) || chain.len() > 1000 {
+                    break;
+                }
+                chain.push(parent.clone());
+            }
+            let mut thread: Vec<ReturnEntry> = chain
+                .iter()
+                .rev()
+                .flat_map(|a| returns.get(a).cloned().unwrap_or_default())
+                .collect();
+            thread.sort_by(|a, b| a.returned_at.cmp(&b.returned_at));
+            let own = returns.get(&id).cloned().unwrap_or_default();
+            let superseded_by: Option<String> = r.try_get("superseded_by")?;
+            let parent_id: Option<String> = r.try_get("parent_id")?;
+            let review_state: String = r.try_get("review_state")?;
             Ok(AssessmentSummary {
-                id: r.try_get("id")?,
+                photo_flags: flags.remove(&id).unwrap_or_default(),
+                id,
                 device_id: r.try_get("device_id")?,
-                subject_kind: r.try_get("subject_kind")?,
-                subject_id: r.try_get("subject_id")?,
-                household: r.try_get("head")?,
-                hamlet: r.try_get("hamlet")?,
+                subject_kind,
+                subject_id,
+                subject_name,
+                household: head,
+                hamlet,
                 model: r.try_get("model")?,
                 year: r.try_get("year")?,
                 criteria_id: r.try_get("criteria_id")?,
@@ -375,37 +498,233 @@ pub async fn list(db: &Db) -> Result<Vec<AssessmentSummary>, sqlx::Error> {
                 mismatch: r.try_get::<i64, _>("mismatch")? != 0,
                 evidence_expected: r.try_get("evidence_count")?,
                 evidence_present: r.try_get("present")?,
-                review_state: r.try_get("review_state")?,
-                review_comment: r.try_get("review_comment")?,
+                review_state: if superseded_by.is_some() {
+                    "corrected".to_string()
+                } else {
+                    review_state
+                },
+                review_comment: own.last().map(|r| r.comment.clone()),
+                returns: thread,
+                revision: r.try_get("revision")?,
+                parent_missing: parent_id.is_some() && r.try_get::<i64, _>("parent_held")? == 0,
+                parent_id,
+                current: superseded_by.is_none(),
+                superseded_by,
                 received_at: r.try_get("received_at")?,
             })
         })
         .collect()
 }
 
-/// Send an assessment back for correction; `false` when no such assessment.
+/// The frozen canonical content of every uploaded assessment, by id: `admin assessments` reads
+/// each result's label and level title from it (`rescore::result_labels`).
+pub async fn contents(db: &Db) -> Result<HashMap<String, String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, content FROM assessments")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("content")?)))
+        .collect()
+}
+
+/// What `admin return` did.
+#[derive(Debug, Clone)]
+pub enum Returned {
+    /// A new return of the thread.
+    Done(ReturnEntry),
+    /// No such assessment.
+    Unknown,
+    /// A correction supersedes it: return the correction instead.
+    Superseded(String),
+}
+
+/// Send an assessment back for correction: a new return in its thread (earlier ones are kept),
+/// with its own change number, for the device that uploaded it.
 pub async fn return_for_correction(
     db: &Db,
     id: &str,
     comment: &str,
     reviewer: Option<&str>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Returned, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let seq = next_seq(&mut tx).await?;
-    let done = sqlx::query(
-        "UPDATE assessments SET review_state = 'returned', review_comment = $1, reviewer = $2,
-             returned_at = $3, returned_seq = $4 WHERE id = $5",
+    let Some(row) = sqlx::query(
+        "SELECT a.device_id, (SELECT nx.id FROM assessments nx WHERE nx.parent_id = a.id) AS child
+         FROM assessments a WHERE a.id = $1",
     )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(Returned::Unknown);
+    };
+    if let Some(child) = row.try_get::<Option<String>, _>("child")? {
+        return Ok(Returned::Superseded(child));
+    }
+    let device_id: String = row.try_get("device_id")?;
+    let entry = ReturnEntry {
+        id: crate::clock::new_id(),
+        assessment_id: id.to_string(),
+        comment: comment.to_string(),
+        reviewer: reviewer.map(str::to_string),
+        returned_at: now(),
+    };
+    sqlx::query("UPDATE assessments SET review_state = 'returned' WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let seq = next_seq(&mut tx).await?;
+    sqlx::query(
+        "INSERT INTO assessment_returns (id, assessment_id, device_id, comment, reviewer,
+             returned_at, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&entry.id)
+    .bind(id)
+    .bind(&device_id)
     .bind(comment)
     .bind(reviewer)
-    .bind(now())
+    .bind(&entry.returned_at)
     .bind(seq)
-    .bind(id)
     .execute(&mut *tx)
     .await?;
-    if done.rows_affected() != 1 {
-        return Ok(false);
-    }
     tx.commit().await?;
-    Ok(true)
+    Ok(Returned::Done(entry))
+}
+
+/// The returns for a device's assessments changed after `cursor`, in change order, at most
+/// `limit`: each return of a thread is its own record.
+pub async fn returned_changes(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    cursor: i64,
+    limit: i64,
+) -> Result<Vec<(i64, ReturnedRecord)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, assessment_id, comment, reviewer, returned_at, seq FROM assessment_returns
+         WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(device_id)
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("seq")?,
+                ReturnedRecord {
+                    assessment_id: r.try_get("assessment_id")?,
+                    comment: r.try_get("comment")?,
+                    reviewer: r.try_get("reviewer")?,
+                    returned_at: r.try_get("returned_at")?,
+                    id: Some(r.try_get("id")?),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A held assessment a correction names as its parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parent {
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub model: String,
+}
+
+/// The held assessments among `ids`, as parents.
+pub async fn parents(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+) -> Result<HashMap<String, Parent>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(MAX_BINDS) {
+        let sql = format!(
+            "SELECT id, subject_kind, subject_id, model FROM assessments WHERE id IN ({})",
+            in_list(chunk.len())
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            out.insert(
+                r.try_get(0)?,
+                Parent {
+                    subject_kind: r.try_get(1)?,
+                    subject_id: r.try_get(2)?,
+                    model: r.try_get(3)?,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The held corrections of the assessments among `ids`: parent id → the correction's id.
+pub async fn corrections_of(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(MAX_BINDS) {
+        let sql = format!(
+            "SELECT parent_id, id FROM assessments WHERE parent_id IN ({})",
+            in_list(chunk.len())
+        );
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            out.insert(r.try_get(0)?, r.try_get(1)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Settings key recording that revisions were read from the contents of assessments stored
+/// before schema version 2.
+const REVISIONS_BACKFILLED: &str = "revisions_backfilled";
+
+/// Fill `parent_id` and `revision` of assessments stored before schema version 2 from their
+/// content, once (a parent already claimed by another correction is left unlinked).
+pub async fn backfill_revisions(pool: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
+    let done = sqlx::query("SELECT 1 FROM settings WHERE key = $1")
+        .bind(REVISIONS_BACKFILLED)
+        .fetch_optional(pool)
+        .await?;
+    if done.is_some() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let rows = sqlx::query("SELECT id, content FROM assessments WHERE parent_id IS NULL")
+        .fetch_all(&mut *tx)
+        .await?;
+    for r in &rows {
+        let id: String = r.try_get(0)?;
+        let content: String = r.try_get(1)?;
+        let Ok(c) = hoctap_domain::assessment::CanonicalAssessment::from_json(&content) else {
+            continue;
+        };
+        if c.parent_id.is_none() && c.revision == 1 {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE assessments SET parent_id = $1, revision = $2 WHERE id = $3
+               AND NOT EXISTS (SELECT 1 FROM assessments o WHERE o.parent_id = $1)",
+        )
+        .bind(c.parent_id.as_deref())
+        .bind(i64::from(c.revision))
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, '1') ON CONFLICT (key) DO NOTHING")
+        .bind(REVISIONS_BACKFILLED)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }

@@ -92,7 +92,8 @@ pub async fn enroll(
     .execute(&mut *tx)
     .await?;
     let rows = sqlx::query(
-        "SELECT t.id, t.name, t.kind, t.commune_code FROM hamlets t
+        "SELECT t.id, t.name, t.kind, t.commune_code, t.center_lat, t.center_lon, t.radius_km
+         FROM hamlets t
          JOIN device_hamlets d ON d.hamlet_id = t.id WHERE d.device_id = $1 ORDER BY t.name_key",
     )
     .bind(&device_id)
@@ -106,6 +107,7 @@ pub async fn enroll(
                 name: r.try_get("name")?,
                 kind: super::code(r, "kind")?,
                 commune_code: r.try_get("commune_code")?,
+                place: super::places::place_from(r)?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

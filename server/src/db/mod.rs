@@ -2,8 +2,11 @@
 //! PostgreSQL (`postgres://…`), one portable schema applied by an embedded migrator, and the
 //! small helpers every query module shares (change counter, timestamps, flags).
 
+pub mod aliases;
 pub mod assessments;
+pub mod clans;
 pub mod devices;
+pub mod places;
 pub mod roster;
 pub mod scratch;
 
@@ -48,13 +51,29 @@ pub struct Db {
 
 /// The schema, embedded so a deployed binary needs no files beside it.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../../migrations/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "init".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/0001_init.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "clans_units_reviews".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/0002_clans_units_reviews.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            3,
+            "place_geo".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/0003_place_geo.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 /// The default SQLite URL for a data directory (`DIR/server.db`).
@@ -100,6 +119,7 @@ impl Db {
                 .await?;
         }
         migrator().run(&pool).await?;
+        assessments::backfill_revisions(&pool).await?;
         Ok(Db { pool, backend })
     }
 

@@ -22,6 +22,7 @@ fn hamlet_from(r: &AnyRow) -> Result<HamletRecord, sqlx::Error> {
         name: r.try_get("name")?,
         kind: super::code(r, "kind")?,
         commune_code: r.try_get("commune_code")?,
+        place: super::places::place_from(r)?,
     })
 }
 
@@ -48,6 +49,7 @@ pub async fn add_hamlet(
         name,
         kind,
         commune_code: commune_code.map(str::to_string),
+        place: None,
     };
     sqlx::query(
         "INSERT INTO hamlets (id, name, name_key, kind, commune_code, created_at, seq)
@@ -69,7 +71,8 @@ pub async fn add_hamlet(
 /// A hamlet by name (ignoring case and diacritics) or id.
 pub async fn find_hamlet(db: &Db, name_or_id: &str) -> Result<Option<HamletRecord>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, name, kind, commune_code FROM hamlets WHERE name_key = $1 OR id = $2",
+        "SELECT id, name, kind, commune_code, center_lat, center_lon, radius_km FROM hamlets
+         WHERE name_key = $1 OR id = $2",
     )
     .bind(hamlet_key(name_or_id))
     .bind(name_or_id.trim())
@@ -80,9 +83,12 @@ pub async fn find_hamlet(db: &Db, name_or_id: &str) -> Result<Option<HamletRecor
 
 /// Every hamlet, by name.
 pub async fn hamlets(db: &Db) -> Result<Vec<HamletRecord>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, name, kind, commune_code FROM hamlets ORDER BY name_key")
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, name, kind, commune_code, center_lat, center_lon, radius_km FROM hamlets
+         ORDER BY name_key",
+    )
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter().map(hamlet_from).collect()
 }
 
@@ -131,6 +137,18 @@ pub async fn member_households(
         }
     }
     Ok(out)
+}
+
+/// The id of the hamlet named `name` (ignoring case and diacritics), if any.
+pub async fn hamlet_named(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT id FROM hamlets WHERE name_key = $1")
+        .bind(hamlet_key(name))
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get::<String, _>(0)).transpose()
 }
 
 /// Whether a hamlet exists.
@@ -313,7 +331,7 @@ async fn insert_members(
     Ok(())
 }
 
-async fn members_of(
+pub(crate) async fn members_of(
     conn: &mut AnyConnection,
     household_id: &str,
 ) -> Result<Vec<MemberRecord>, sqlx::Error> {
@@ -360,6 +378,8 @@ pub struct ChangePage {
     pub households: Vec<HouseholdRecord>,
     pub criteria: Vec<CriteriaRecord>,
     pub returned: Vec<hoctap_domain::protocol::ReturnedRecord>,
+    pub clans: Vec<hoctap_domain::protocol::ClanRecord>,
+    pub units: Vec<hoctap_domain::protocol::UnitRecord>,
 }
 
 enum Change {
@@ -367,6 +387,8 @@ enum Change {
     Household(HouseholdRecord),
     Criteria(CriteriaRecord),
     Returned(hoctap_domain::protocol::ReturnedRecord),
+    Clan(hoctap_domain::protocol::ClanRecord),
+    Unit(hoctap_domain::protocol::UnitRecord),
 }
 
 /// Read the changes after `cursor` visible to `device_id`, at most `limit` records.
@@ -381,7 +403,8 @@ pub async fn changes(
     let mut conn = db.pool.acquire().await?;
     let mut all: Vec<(i64, Change)> = Vec::new();
     let rows = sqlx::query(
-        "SELECT t.id, t.name, t.kind, t.commune_code, t.seq FROM hamlets t
+        "SELECT t.id, t.name, t.kind, t.commune_code, t.center_lat, t.center_lon, t.radius_km,
+                t.seq FROM hamlets t
          JOIN device_hamlets d ON d.hamlet_id = t.id AND d.device_id = $1
          WHERE t.seq > $2 ORDER BY t.seq LIMIT $3",
     )
@@ -439,30 +462,18 @@ pub async fn changes(
             }),
         ));
     }
-    let rows = sqlx::query(
-        "SELECT id, review_comment, reviewer, returned_at, returned_seq FROM assessments
-         WHERE device_id = $1 AND review_state = 'returned' AND returned_seq > $2
-         ORDER BY returned_seq LIMIT $3",
-    )
-    .bind(device_id)
-    .bind(cursor)
-    .bind(limit + 1)
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in &rows {
-        all.push((
-            r.try_get("returned_seq")?,
-            Change::Returned(hoctap_domain::protocol::ReturnedRecord {
-                assessment_id: r.try_get("id")?,
-                comment: r
-                    .try_get::<Option<String>, _>("review_comment")?
-                    .unwrap_or_default(),
-                reviewer: r.try_get("reviewer")?,
-                returned_at: r
-                    .try_get::<Option<String>, _>("returned_at")?
-                    .unwrap_or_default(),
-            }),
-        ));
+    // Each return of a thread is its own record; clans and units in the device's scope
+    // (`db::clans` states the rule).
+    for (seq, r) in
+        super::assessments::returned_changes(&mut conn, device_id, cursor, limit + 1).await?
+    {
+        all.push((seq, Change::Returned(r)));
+    }
+    for (seq, c) in super::clans::clan_changes(&mut conn, device_id, cursor, limit + 1).await? {
+        all.push((seq, Change::Clan(c)));
+    }
+    for (seq, u) in super::clans::unit_changes(&mut conn, device_id, cursor, limit + 1).await? {
+        all.push((seq, Change::Unit(u)));
     }
     all.sort_by_key(|(seq, _)| *seq);
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -475,6 +486,8 @@ pub async fn changes(
         households: Vec::new(),
         criteria: Vec::new(),
         returned: Vec::new(),
+        clans: Vec::new(),
+        units: Vec::new(),
     };
     for (_, change) in all {
         match change {
@@ -482,6 +495,8 @@ pub async fn changes(
             Change::Household(h) => page.households.push(h),
             Change::Criteria(c) => page.criteria.push(c),
             Change::Returned(r) => page.returned.push(r),
+            Change::Clan(c) => page.clans.push(c),
+            Change::Unit(u) => page.units.push(u),
         }
     }
     Ok(page)
