@@ -406,7 +406,7 @@ fn files_that_are_not_rosters_are_refused_with_how_to_save() {
         let out = d.import(&f, &[]);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = stderr(&out);
-        assert!(err.contains(&format!("Tệp {f}:")), "{err}");
+        assert!(err.contains(&format!("{f}: Tệp")), "{err}");
         assert!(
             err.contains("CSV UTF-8") && err.contains("xlsx"),
             "{name}: {err}"

@@ -149,5 +149,13 @@ pub fn unit_kind(k: crate::protocol::UnitKind) -> &'static str {
     }
 }
 
+/// How a criteria note was established.
+pub fn note_kind(k: crate::criteria::NoteKind) -> &'static str {
+    match k {
+        crate::criteria::NoteKind::Verified => "đã đối chiếu văn bản",
+        crate::criteria::NoteKind::Inferred => "suy luận, chưa có văn bản",
+    }
+}
+
 /// An assessment superseded by its correction.
 pub const SUPERSEDED: &str = "Đã sửa (có bản sửa)";

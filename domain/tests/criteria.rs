@@ -361,6 +361,12 @@ fn builtin_set_hashes_stay_compatible() {
             "template-don-vi",
             1,
             "d442a1d3ed067736cd94406224ce2cd3505a9685da8b25822ca2535796fdfc66",
+            false,
+        ),
+        (
+            "template-don-vi",
+            2,
+            "3ab557a9a19d78beae1882e6f7937331da9cc4942139b08b32b10e886eb76fee",
             true,
         ),
     ];

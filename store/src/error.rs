@@ -6,6 +6,7 @@ use hoctap_domain::criteria::ValidationReport;
 use hoctap_domain::engine::{InputError, Reason};
 use hoctap_domain::model::{Model, SubjectKind};
 use hoctap_domain::roster::FieldError;
+use hoctap_domain::state::SyncState;
 
 /// What kind of thing was not found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +100,8 @@ pub enum StoreError {
     AlreadyFinalized { year: i32, id: String },
     #[error("assessment {id} is already corrected by {child}")]
     AlreadyCorrected { id: String, child: String },
+    #[error("assessment {id} is neither set aside nor returned ({state})")]
+    NotSetAside { id: String, state: SyncState },
     #[error("cannot finalize: {} missing", reasons.len())]
     NotFinalizable { reasons: Vec<Reason> },
     #[error("model {model} does not apply to a {}", kind.code())]
@@ -178,6 +181,7 @@ impl StoreError {
             | StoreError::NotFinalized(_)
             | StoreError::AlreadyFinalized { .. }
             | StoreError::AlreadyCorrected { .. }
+            | StoreError::NotSetAside { .. }
             | StoreError::HamletClash { .. } => ErrorClass::Input,
             StoreError::Finalized(_) | StoreError::InUse { .. } => ErrorClass::Conflict,
             StoreError::Sqlite(_)
@@ -241,6 +245,11 @@ impl StoreError {
             StoreError::AlreadyCorrected { id, child } => {
                 format!("Phiếu {id} đã có bản sửa {child}")
             }
+            StoreError::NotSetAside { id, state } => format!(
+                "Phiếu {id} đang ở trạng thái \"{}\", không bị giữ lại hay trả về; muốn sửa \
+                 phiếu đã gửi thì dùng hoctap correct",
+                state.label()
+            ),
             StoreError::NotFinalizable { reasons } => format!(
                 "Chưa thể chốt phiếu: {}",
                 reasons

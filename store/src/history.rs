@@ -103,7 +103,18 @@ impl Store {
     }
 }
 
-/// Vietnamese label of an action.
+/// Vietnamese for a kind of roster row, as history lists show it.
+pub fn entity_label(e: Entity) -> &'static str {
+    match e {
+        Entity::Hamlet => "thôn",
+        Entity::Household => "hộ",
+        Entity::Member => "thành viên",
+        Entity::Clan => "dòng họ",
+        Entity::Unit => "đơn vị",
+    }
+}
+
+/// Vietnamese for an action, as history lists show it.
 pub fn label(a: Action) -> &'static str {
     match a {
         Action::Add => "thêm",

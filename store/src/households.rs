@@ -430,8 +430,9 @@ pub fn get_household(db: &Db<'_>, id: &str) -> Result<HouseholdRow> {
 }
 
 /// A household by its id, or by its roster code (`H004`, ignoring case) when that code names
-/// one household on the device (not removed). Two households with the code in different hamlets
-/// are an error listing both.
+/// one household on the device — one on the roster, else one removed (so that `restore H004`
+/// and `history H004` work). Two households with the code in different hamlets are an error
+/// listing both.
 pub fn resolve_household(db: &Db<'_>, id_or_code: &str) -> Result<HouseholdRow> {
     let key = id_or_code.trim();
     if is_id(key) {
@@ -439,14 +440,21 @@ pub fn resolve_household(db: &Db<'_>, id_or_code: &str) -> Result<HouseholdRow> 
             return Ok(h);
         }
     }
-    let found: Vec<HouseholdRow> = db
-        .conn()
-        .prepare_cached(&format!(
-            "{ROW_SQL} WHERE h.roster_code = ?1 COLLATE NOCASE AND h.removed_at IS NULL
-             ORDER BY t.sort_key"
-        ))?
-        .query_map([key], row_from)?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut found: Vec<HouseholdRow> = Vec::new();
+    for removed in [false, true] {
+        found = db
+            .conn()
+            .prepare_cached(&format!(
+                "{ROW_SQL} WHERE h.roster_code = ?1 COLLATE NOCASE
+                   AND (h.removed_at IS NOT NULL) = ?2
+                 ORDER BY t.sort_key"
+            ))?
+            .query_map(params![key, removed], row_from)?
+            .collect::<rusqlite::Result<_>>()?;
+        if !found.is_empty() {
+            break;
+        }
+    }
     match found.len() {
         0 => Err(StoreError::not_found(Entity::Household, key)),
         1 => Ok(found

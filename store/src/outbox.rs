@@ -253,7 +253,8 @@ pub fn retry_wedged(db: &Db<'_>, id: &str) -> Result<bool> {
         .conn()
         .prepare_cached(
             "UPDATE assessment SET sync_state = ?2, sync_detail = NULL, sync_next_at = NULL
-             WHERE id = ?1 AND sync_state = ?3",
+             WHERE id = ?1 AND sync_state = ?3
+               AND NOT EXISTS (SELECT 1 FROM assessment k WHERE k.parent_id = assessment.id)",
         )?
         .execute(params![
             id,
@@ -305,6 +306,8 @@ pub fn blobs_to_send(db: &Db<'_>, now: &str) -> Result<Vec<BlobToSend>> {
              JOIN photo p ON p.sha256 = e.photo_sha256
              WHERE a.state = ?2 AND a.sync_state = ?3
                AND (a.sync_next_at IS NULL OR a.sync_next_at <= ?1)
+               -- A superseded assessment is never sent: its correction stands for it.
+               AND NOT EXISTS (SELECT 1 FROM assessment k WHERE k.parent_id = a.id)
                AND e.photo_sha256 NOT IN (SELECT sha256 FROM blob_upload)
              ORDER BY e.photo_sha256",
         )?
@@ -395,6 +398,8 @@ pub fn ready_entries(
              FROM assessment a
              WHERE a.state = ?2 AND a.sync_state = ?3
                AND (a.sync_next_at IS NULL OR a.sync_next_at <= ?1)
+               -- A superseded assessment is never sent: its correction stands for it.
+               AND NOT EXISTS (SELECT 1 FROM assessment k WHERE k.parent_id = a.id)
                AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.assessment_id = a.id
                                AND e.photo_sha256 NOT IN (SELECT sha256 FROM blob_upload))
              ORDER BY a.finalized_at, a.id",
@@ -691,16 +696,20 @@ pub fn put_comment(
     Ok(())
 }
 
-/// The reviewers' comments of an assessment and of the revisions it corrects, oldest first.
+/// The reviewers' comments on the whole revision line of an assessment (the revisions it corrects
+/// and those that correct it), oldest first.
 pub fn comments_of(db: &Db<'_>, assessment_id: &str) -> Result<Vec<Comment>> {
     let rows = db
         .conn()
         .prepare_cached(
-            "WITH RECURSIVE line(id, parent) AS (
+            "WITH RECURSIVE up(id, parent) AS (
                  SELECT id, parent_id FROM assessment WHERE id = ?1
-                 UNION ALL SELECT a.id, a.parent_id FROM assessment a JOIN line ON a.id = line.parent)
+                 UNION ALL SELECT a.id, a.parent_id FROM assessment a JOIN up ON a.id = up.parent),
+             down(id) AS (
+                 SELECT id FROM up WHERE parent IS NULL
+                 UNION ALL SELECT a.id FROM assessment a JOIN down ON a.parent_id = down.id)
              SELECT c.id, c.assessment_id, c.author, c.body, c.at FROM assessment_comment c
-             WHERE c.assessment_id IN (SELECT id FROM line) ORDER BY c.at, c.id",
+             WHERE c.assessment_id IN (SELECT id FROM down) ORDER BY c.at, c.id",
         )?
         .query_map([assessment_id], |r| {
             Ok(Comment {
@@ -800,7 +809,19 @@ impl Store {
     /// Keep a set-aside (or returned) assessment as a local draft: a correction of it that the
     /// cadre can fix; the original is superseded and never sent again.
     pub fn keep_as_draft(&self, id: &str) -> Result<assessments::AssessmentInfo> {
-        self.write(|db| assessments::correct(db, id))
+        self.write(|db| {
+            let info = assessments::get(db, id)?;
+            if !matches!(
+                info.sync_state,
+                SyncState::Wedged | SyncState::NeedsCorrection
+            ) {
+                return Err(StoreError::NotSetAside {
+                    id: id.to_string(),
+                    state: info.sync_state,
+                });
+            }
+            assessments::correct(db, id)
+        })
     }
 
     /// When the last complete sync ended.

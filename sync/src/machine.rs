@@ -745,13 +745,12 @@ impl SyncMachine {
                     incomplete = true;
                 }
                 EntryStatus::Conflict | EntryStatus::Rejected => {
-                    let reason = format!(
-                        "{}{}",
-                        r.message
-                            .clone()
-                            .unwrap_or_else(|| "Máy chủ từ chối phiếu".into()),
-                        r.code.map(|c| format!(" ({c:?})")).unwrap_or_default()
-                    );
+                    // What the cadre reads (the server's Vietnamese message); the code is for logs.
+                    tracing::info!(id = %r.id, code = ?r.code, "record set aside by the server");
+                    let reason = r
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| "Máy chủ từ chối phiếu".into());
                     outcomes.push(EntryOutcome::Wedge {
                         id: r.id.clone(),
                         reason,

@@ -299,7 +299,7 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
             outln!(
                 "  - {} {}: {}",
                 c.at,
-                c.author.as_deref().unwrap_or("xã"),
+                c.author.as_deref().unwrap_or("người duyệt"),
                 c.body
             );
         }

@@ -159,7 +159,11 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
         }
     }
     if let Some(p) = set.rules.pass_total {
-        outln!("Đạt khi tổng ≥ {p}");
+        if set.is_practice() {
+            outln!("Đủ điều kiện theo mẫu (để tham khảo, không phải công nhận) khi tổng ≥ {p}");
+        } else {
+            outln!("Đạt khi tổng ≥ {p}");
+        }
     } else {
         outln!("Ngưỡng đạt: chưa có trong văn bản");
     }
@@ -167,7 +171,12 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
         outln!("Không chỉ số nào dưới {f}");
     }
     for n in &set.notes {
-        outln!("Ghi chú ({:?}, {}): {}", n.kind, n.about, n.text);
+        outln!(
+            "Ghi chú ({}, {}): {}",
+            hoctap_domain::labels::note_kind(n.kind),
+            n.about,
+            n.text
+        );
     }
     Ok(())
 }

@@ -49,7 +49,15 @@ pub fn hamlet_list(data: Option<&Path>, json: bool) -> CliResult {
     }
     for h in hamlets {
         let n = store.count_households(Some(&h.id))?;
-        outln!("{}  {} {}  ({n} hộ)", h.id, h.kind.label(), h.name);
+        // Names usually carry their kind ("Thôn Đông"); say it only when they do not.
+        let kind = h.kind.label();
+        let shown =
+            if hoctap_domain::text::fold(&h.name).starts_with(&hoctap_domain::text::fold(kind)) {
+                h.name.clone()
+            } else {
+                format!("{} ({kind})", h.name)
+            };
+        outln!("{}  {shown}  ({n} hộ)", h.id);
     }
     Ok(())
 }

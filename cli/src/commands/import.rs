@@ -63,7 +63,7 @@ pub fn roster(data: Option<&Path>, file: &str, create_hamlets: bool, json: bool)
     };
     match refusal {
         Refusal::File(e) => {
-            let err = CliError::invalid(format!("Tệp {file}: {}", e.message_vi()))
+            let err = CliError::invalid(format!("{file}: {}", e.message_vi()))
                 .with_detail(format!("{file}: {}", e.detail()));
             if json {
                 output::json(&json!({
@@ -86,7 +86,13 @@ pub fn roster(data: Option<&Path>, file: &str, create_hamlets: bool, json: bool)
             ));
             if json {
                 output::json(&json!({"imported": false, "problems": problems, "file": source}))?;
-                return Err(err.reported());
+                // Every problem is in the JSON: stderr gets one line, not the list again.
+                return Err(CliError::invalid(format!(
+                    "{file}: không nhập gì, {} lỗi (xem \"problems\")",
+                    problems.len()
+                ))
+                .with_detail(err.detail.unwrap_or_default())
+                .reported());
             }
             Err(err)
         }

@@ -76,7 +76,9 @@ pub fn household_remove(data: Option<&Path>, id: &str, json: bool) -> CliResult 
 
 pub fn household_restore(data: Option<&Path>, id: &str, json: bool) -> CliResult {
     let dev = super::open_device(data)?;
-    let row = dev.store().restore_household(id)?;
+    let store = dev.store();
+    let h = store.resolve_household(id)?;
+    let row = store.restore_household(&h.id)?;
     if json {
         return output::json(&row);
     }
@@ -104,7 +106,7 @@ pub fn household_history(data: Option<&Path>, id: &str, json: bool) -> CliResult
             "  {}  {} {} {}",
             c.at,
             hoctap_store::history::label(c.action),
-            c.entity,
+            hoctap_store::history::entity_label(c.entity),
             c.entity_id
         );
     }

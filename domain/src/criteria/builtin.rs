@@ -43,10 +43,16 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
 
 /// Earlier versions of shipped sets, kept (content unchanged) for the assessments pinned to
 /// them. Never listed, never offered for a new assessment; found by [`builtin_by_sha256`].
-pub const ARCHIVED_FILES: &[(&str, &str)] = &[(
-    "archive/cdht-324.v1.toml",
-    include_str!("../../../criteria/archive/cdht-324.v1.toml"),
-)];
+pub const ARCHIVED_FILES: &[(&str, &str)] = &[
+    (
+        "archive/cdht-324.v1.toml",
+        include_str!("../../../criteria/archive/cdht-324.v1.toml"),
+    ),
+    (
+        "archive/template-don-vi.v1.toml",
+        include_str!("../../../criteria/archive/template-don-vi.v1.toml"),
+    ),
+];
 
 fn load(files: &[(&str, &str)]) -> Vec<Arc<LoadedSet>> {
     files

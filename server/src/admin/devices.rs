@@ -10,7 +10,7 @@ pub async fn list(db: &Db, json_out: bool) -> Result<(), AdminError> {
     }
     for d in list {
         outln!(
-            "{}\t{}\t{}\t{}\theartbeat: {}\tqueue: {}",
+            "{}\t{}\t{}\t{}\tliên lạc lần cuối: {}\tchờ gửi: {}",
             d.id,
             d.name.as_deref().unwrap_or("-"),
             if d.revoked {

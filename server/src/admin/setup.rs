@@ -136,7 +136,7 @@ pub async fn hamlet_add(
     if json_out {
         return print_json(&h);
     }
-    outln!("Đã thêm thôn {} ({}) / hamlet added", h.name, h.id);
+    outln!("Đã thêm {} ({}) / hamlet added", h.name, h.id);
     if let Some(p) = &h.place {
         outln!("{}", place_line(p));
     }

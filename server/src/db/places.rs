@@ -124,15 +124,16 @@ pub struct PhotoFlags {
 }
 
 /// The flagged photos of every assessment that has any, by assessment id: the device's photo
-/// facts checked against the assessment year and the hamlet's place, with the project's
-/// default thresholds ([`Rules::PROJECT_DEFAULT`]).
+/// facts checked against the assessment year and the hamlet's place (time checks only when the
+/// subject has no one hamlet: a clan, a commune-level unit), with the project's default
+/// thresholds ([`Rules::PROJECT_DEFAULT`]).
 pub async fn flags_by_assessment(db: &Db) -> Result<HashMap<String, Vec<PhotoFlags>>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT f.assessment_id, f.sha256, f.taken_at, f.gps_lat, f.gps_lon, f.attached_at,
                 a.year, t.center_lat, t.center_lon, t.radius_km
          FROM assessment_photo_facts f
          JOIN assessments a ON a.id = f.assessment_id
-         JOIN hamlets t ON t.id = a.hamlet_id
+         LEFT JOIN hamlets t ON t.id = a.hamlet_id -- none for a clan or a commune-level unit
          ORDER BY f.assessment_id, f.sha256",
     )
     .fetch_all(&db.pool)
