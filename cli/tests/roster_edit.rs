@@ -304,8 +304,16 @@ fn edit_move_remove_restore_with_history() {
     let shown = json(&hoctap(d, &["household", "show", &id, "--json"], None));
     assert!(shown["removed_at"].is_string(), "{shown}");
     // By its code too, though it is off the roster.
-    json(&hoctap(d, &["household", "history", "H004", "--json"], None));
-    json(&hoctap(d, &["household", "restore", "H004", "--json"], None));
+    json(&hoctap(
+        d,
+        &["household", "history", "H004", "--json"],
+        None,
+    ));
+    json(&hoctap(
+        d,
+        &["household", "restore", "H004", "--json"],
+        None,
+    ));
     let history = json(&hoctap(
         d,
         &["household", "history", "H004", "--json"],

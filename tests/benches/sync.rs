@@ -1418,7 +1418,7 @@ fn commune_csv(hamlets: usize, per: usize) -> (Vec<String>, String) {
             ];
             for (member, year, sex, relation, school) in rows {
                 csv.push_str(&format!(
-                    "{hamlet},{code},{head},{address},{member},{year},{sex},{relation},{school},có\n"
+                    "{hamlet},{code},{head},\"{address}\",{member},{year},{sex},{relation},{school},có\n"
                 ));
             }
         }
