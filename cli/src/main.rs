@@ -20,6 +20,16 @@ pub struct Cli {
     #[arg(long, global = true, env = "HOCTAP_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
 
+    /// Tệp khoá mã hoá dữ liệu (32 byte hoặc 64 chữ số hex) / key file: the data is encrypted
+    /// with it ($HOCTAP_KEY_FILE)
+    #[arg(long, global = true, env = "HOCTAP_KEY_FILE", value_name = "FILE")]
+    key_file: Option<PathBuf>,
+
+    /// Hỏi mật khẩu mã hoá dữ liệu, không hiện khi gõ / ask for the data passphrase, not echoed
+    /// (scripts: $HOCTAP_PASSPHRASE)
+    #[arg(long, global = true, conflicts_with = "key_file")]
+    passphrase: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -87,6 +97,20 @@ enum Command {
     /// Ảnh minh chứng / evidence photos
     #[command(subcommand)]
     Evidence(EvidenceCmd),
+    /// Khoá mã hoá dữ liệu / the data encryption key
+    #[command(subcommand)]
+    Key(KeyCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCmd {
+    /// Tạo tệp khoá ngẫu nhiên mới (dùng với --key-file) / write a new random key file
+    Generate {
+        /// Tệp khoá mới (không ghi đè) / the new key file (never overwritten)
+        file: PathBuf,
+    },
+    /// Dữ liệu đã mã hoá chưa / whether the data directory is encrypted
+    Status(JsonFlag),
 }
 
 #[derive(Args, Debug)]
@@ -468,6 +492,15 @@ enum EvidenceCmd {
     },
     /// Dọn ảnh không còn dùng / remove unused photo files
     Gc(JsonFlag),
+    /// Ghi ra tệp JPEG của một ảnh (đã giải mã) / write a stored photo out as a JPEG file
+    Export {
+        sha256: String,
+        /// Tệp JPEG ghi ra / the JPEG file to write
+        out: PathBuf,
+        /// Ảnh thu nhỏ thay vì ảnh / the thumbnail instead of the photo
+        #[arg(long)]
+        thumbnail: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -514,6 +547,10 @@ pub struct SummaryArgs {
 }
 
 fn run(cli: Cli) -> error::CliResult {
+    commands::key::set_options(commands::key::KeyOptions {
+        key_file: cli.key_file,
+        passphrase: cli.passphrase,
+    });
     let data = cli.data;
     match cli.command {
         Command::Criteria(c) => match c {
@@ -685,6 +722,15 @@ fn run(cli: Cli) -> error::CliResult {
                 commands::evidence::similar(data.as_deref(), max_distance, json)
             }
             EvidenceCmd::Gc(f) => commands::evidence::gc(data.as_deref(), f.json),
+            EvidenceCmd::Export {
+                sha256,
+                out,
+                thumbnail,
+            } => commands::evidence::export(data.as_deref(), &sha256, &out, thumbnail),
+        },
+        Command::Key(c) => match c {
+            KeyCmd::Generate { file } => commands::key::generate(&file),
+            KeyCmd::Status(f) => commands::key::status(data.as_deref(), f.json),
         },
     }
 }

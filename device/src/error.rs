@@ -1,6 +1,7 @@
-//! Errors of device operations: the store's, the photo pipeline's or sync's, each keeping its
-//! own typed variants (`message_vi()` for the cadre, `detail()` for logs, a class for shells).
+//! Errors of device operations: the store's, the photo pipeline's, sync's or the data key's,
+//! each keeping its own typed variants (`message_vi()` for the cadre, `detail()` for logs, a class for shells).
 
+use crate::key::KeyError;
 use hoctap_evidence::EvidenceError;
 use hoctap_store::StoreError;
 use hoctap_sync::SyncError;
@@ -14,6 +15,8 @@ pub enum DeviceError {
     Evidence(#[from] EvidenceError),
     #[error("{0}")]
     Sync(#[from] SyncError),
+    #[error("{0}")]
+    Key(#[from] KeyError),
 }
 
 impl DeviceError {
@@ -23,6 +26,7 @@ impl DeviceError {
             DeviceError::Store(e) => e.message_vi(),
             DeviceError::Evidence(e) => e.message_vi(),
             DeviceError::Sync(e) => e.message_vi(),
+            DeviceError::Key(e) => e.message_vi(),
         }
     }
 
@@ -118,6 +122,8 @@ impl DeviceError {
             DeviceError::Store(e) => store_kind(e),
             DeviceError::Evidence(e) => evidence_kind(e),
             DeviceError::Sync(e) => sync_kind(e),
+            DeviceError::Key(e) if e.is_user_error() => Kind::Input,
+            DeviceError::Key(_) => Kind::Internal,
         }
     }
 

@@ -1,5 +1,7 @@
-//! Evidence photos on a device: processed and made durable in the photo folder first, then
-//! recorded and linked in the store; listed with their file paths; cleaned up; compared.
+//! Evidence photos on a device: processed and made durable in the photo folder first (sealed
+//! when the directory is encrypted), then recorded and linked in the store; listed with their
+//! file paths; read back as JPEG bytes (`photo_bytes`, `thumbnail_bytes`: the only way to see an
+//! encrypted photo); cleaned up; compared.
 
 use crate::{Device, DeviceError};
 use hoctap_domain::plausibility::{self, Context, Flag, GeoPoint, PhotoInput, Rules};
@@ -105,7 +107,10 @@ impl Device {
     ) -> Result<EvidencePhoto, DeviceError> {
         self.store.check_attachable(assessment_id, item_id)?;
         let dir = self.evidence_dir();
-        let photo = evidence::ingest(source, options, &dir)?;
+        let photo = match self.photo_key() {
+            Some(key) => evidence::ingest_with_key(source, options, &dir, key)?,
+            None => evidence::ingest(source, options, &dir)?,
+        };
         let record = PhotoRecord {
             sha256: photo.sha256.clone(),
             bytes: photo.bytes,
@@ -150,6 +155,21 @@ impl Device {
         })
     }
 
+    /// Process a photo into the photo folder (sealed when the directory is encrypted) without
+    /// recording it in the store (`hoctap evidence ingest`); unreferenced, it goes at the next
+    /// clean-up.
+    pub fn store_photo(
+        &self,
+        source: PhotoSource<'_>,
+        options: &IngestOptions,
+    ) -> Result<evidence::IngestedPhoto, DeviceError> {
+        let dir = self.evidence_dir();
+        Ok(match self.photo_key() {
+            Some(key) => evidence::ingest_with_key(source, options, &dir, key)?,
+            None => evidence::ingest(source, options, &dir)?,
+        })
+    }
+
     /// Photos of an assessment per indicator, in the order they were attached.
     pub fn photos_of(
         &self,
@@ -169,6 +189,27 @@ impl Device {
                 )
             })
             .collect())
+    }
+
+    /// The stored photo `sha256` as JPEG bytes (decrypted when the directory is encrypted; its
+    /// content checked against its name). A damaged file is `EvidenceError::DamagedFile`.
+    pub fn photo_bytes(&self, sha256: &str) -> Result<Vec<u8>, DeviceError> {
+        check_sha(sha256)?;
+        Ok(evidence::store::read_photo(
+            &self.evidence_dir(),
+            sha256,
+            self.photo_key(),
+        )?)
+    }
+
+    /// The thumbnail of the stored photo `sha256` as JPEG bytes.
+    pub fn thumbnail_bytes(&self, sha256: &str) -> Result<Vec<u8>, DeviceError> {
+        check_sha(sha256)?;
+        Ok(evidence::store::read_thumb(
+            &self.evidence_dir(),
+            sha256,
+            self.photo_key(),
+        )?)
     }
 
     /// Remove photo rows no assessment uses, then every file in the photo folder that no row
@@ -220,5 +261,19 @@ impl Device {
                 .then(x.a.sha256.cmp(&y.a.sha256))
         });
         Ok(out)
+    }
+}
+
+/// A photo is named by 64 lowercase hex digits: anything else names no file (and never a path
+/// outside the photo folder).
+fn check_sha(sha256: &str) -> Result<(), DeviceError> {
+    if sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(hoctap_store::StoreError::not_found(hoctap_store::error::Entity::Photo, sha256).into())
     }
 }

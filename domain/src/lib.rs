@@ -8,6 +8,7 @@
 //! I/O, and a test checks the dependency list, so the rule holds as the crate grows.
 
 pub mod assessment;
+pub mod assessment_check;
 pub mod code;
 pub mod criteria;
 pub mod eligibility;
@@ -16,6 +17,7 @@ pub mod labels;
 pub mod model;
 pub mod plausibility;
 pub mod protocol;
+pub mod protocol_check;
 pub mod roster;
 pub mod state;
 pub mod targets;

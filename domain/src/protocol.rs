@@ -30,6 +30,27 @@ pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
 /// Header saying whether a blob is complete (`complete`) or still partial (`partial`).
 pub const BLOB_STATUS_HEADER: &str = "blob-status";
 
+// Bounds on what a device sends, enforced by the server (`protocol_check`) and stated in its
+// OpenAPI document.
+
+/// Longest name or other free text of a sent record (head of household, member name, address,
+/// relation, CĐHT group, clan, unit and hamlet names), in characters.
+pub const MAX_TEXT_CHARS: usize = 200;
+/// Longest household roster code, in characters.
+pub const MAX_CODE_CHARS: usize = 50;
+/// Longest phone number, in characters.
+pub const MAX_PHONE_CHARS: usize = 40;
+/// Most members a household record lists.
+pub const MAX_MEMBERS: usize = 100;
+/// Most households a clan record lists.
+pub const MAX_CLAN_HOUSEHOLDS: usize = 2000;
+/// Most entries in one batch manifest.
+pub const MAX_BATCH_ENTRIES: usize = 1000;
+/// Most evidence photo names (and photo facts) one manifest entry lists.
+pub const MAX_EVIDENCE: usize = 200;
+/// Longest device name, app version or enrollment code, in characters.
+pub const MAX_LABEL_CHARS: usize = 100;
+
 /// Machine-readable error codes (stable).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -58,6 +79,10 @@ pub enum ErrorCode {
     Internal,
     /// The server is starting or overloaded (503): transient.
     Unavailable,
+    /// A JSON endpoint was sent a body that does not say it is JSON (415).
+    UnsupportedMediaType,
+    /// The request's header fields are too large (431).
+    HeadersTooLarge,
 }
 
 impl ErrorCode {
@@ -74,6 +99,8 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::HeadersTooLarge => 431,
         }
     }
 }

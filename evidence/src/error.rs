@@ -58,6 +58,23 @@ pub enum EvidenceError {
     #[error("invalid options: {0}")]
     InvalidOptions(String),
 
+    /// A stored photo or thumbnail file does not open: truncated, changed, moved to another
+    /// name, sealed with another key, or not a photo file at all.
+    #[error("damaged photo file {}: {detail}", .path.display())]
+    DamagedFile {
+        /// The file concerned.
+        path: PathBuf,
+        /// Technical detail for logs.
+        detail: String,
+    },
+
+    /// A sealed (encrypted) photo file was read without a key.
+    #[error("photo file {} is encrypted: a key is needed to read it", .path.display())]
+    KeyRequired {
+        /// The file concerned.
+        path: PathBuf,
+    },
+
     /// Reading or writing files failed.
     #[error("I/O error on {}: {source}", .path.display())]
     Io {
@@ -122,6 +139,8 @@ impl EvidenceError {
             | EvidenceError::TooLargeBytes { .. }
             | EvidenceError::TooLargePixels { .. }
             | EvidenceError::Damaged { .. } => EvidenceClass::Photo,
+            // A stored photo that no longer opens: take it again.
+            EvidenceError::DamagedFile { .. } => EvidenceClass::Photo,
             EvidenceError::StorageFull { .. } => EvidenceClass::StorageFull,
             EvidenceError::Io { source, .. } if io_full(source) => EvidenceClass::StorageFull,
             EvidenceError::Io { source, .. }
@@ -132,7 +151,9 @@ impl EvidenceError {
             {
                 EvidenceClass::Unreadable
             }
-            EvidenceError::Io { .. } | EvidenceError::InvalidOptions(_) => EvidenceClass::Internal,
+            EvidenceError::Io { .. }
+            | EvidenceError::InvalidOptions(_)
+            | EvidenceError::KeyRequired { .. } => EvidenceClass::Internal,
         }
     }
 
@@ -161,6 +182,14 @@ impl EvidenceError {
             ),
             EvidenceError::Io { path, .. } => format!("Lỗi đọc/ghi tệp {}.", path.display()),
             EvidenceError::InvalidOptions(_) => "Cấu hình xử lý ảnh không hợp lệ.".into(),
+            EvidenceError::DamagedFile { .. } => {
+                "Tệp ảnh minh chứng đã lưu trên máy bị hỏng, không đọc được; hãy chụp lại ảnh này."
+                    .into()
+            }
+            EvidenceError::KeyRequired { .. } => {
+                "Ảnh minh chứng trên máy đã được mã hoá; cần khoá (mật khẩu hoặc tệp khoá) để mở."
+                    .into()
+            }
         }
     }
 

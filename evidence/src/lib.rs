@@ -17,7 +17,9 @@
 //! 6. **encode** ([`encode`]) — baseline JPEG, quality 80, no metadata segments; a 320 px
 //!    thumbnail; a 64-bit perceptual hash of it ([`phash`]);
 //! 7. **store** ([`store`]) — content-addressed by the SHA-256 of the output, crash-safe writes,
-//!    idempotent; [`gc_orphans`] removes what the DB no longer references.
+//!    idempotent; [`gc_orphans`] removes what the DB no longer references; with a key
+//!    ([`ingest_with_key`]) photo and thumbnail are sealed at rest ([`seal`]:
+//!    XChaCha20-Poly1305), still named by the clear JPEG's SHA-256.
 //!
 //! [`process`] does 1–6 in memory; [`ingest`] adds reading the source and step 7.
 //!
@@ -33,6 +35,8 @@
 //! * `png` — the reference PNG decoder (rare input, correctness first).
 //! * `kamadak-exif` — tolerant EXIF parsing (`continue_on_error`, partial results).
 //! * `fs4` — free space of a file system (`statvfs` via `rustix`, no libc FFI of our own).
+//! * `chacha20poly1305`, `getrandom`, `zeroize` — photo files encrypted at rest (RustCrypto's
+//!   XChaCha20-Poly1305: a random 192-bit nonce per file is safe, no nonce bookkeeping).
 //!
 //! # Performance
 //!
@@ -53,6 +57,7 @@ pub mod format;
 pub mod orient;
 pub mod phash;
 pub mod resize;
+pub mod seal;
 pub mod store;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -63,6 +68,7 @@ use serde::{Serialize, Serializer};
 pub use error::EvidenceError;
 pub use exif::{Gps, PhotoMetadata};
 pub use phash::{hamming, similar_pairs};
+pub use seal::PhotoKey;
 pub use store::{gc_orphans, gc_orphans_with, GcOptions, GcReport};
 
 /// Settings of the pipeline. `Default` gives the project's standard.
@@ -267,6 +273,26 @@ pub fn ingest(
     options: &IngestOptions,
     store_dir: &Path,
 ) -> Result<IngestedPhoto, EvidenceError> {
+    ingest_into(source, options, store_dir, None)
+}
+
+/// [`ingest`] into a folder encrypted at rest: photo and thumbnail are sealed with `key`
+/// ([`seal`]); names, hashes and the returned record are those of the clear JPEG.
+pub fn ingest_with_key(
+    source: PhotoSource<'_>,
+    options: &IngestOptions,
+    store_dir: &Path,
+    key: &PhotoKey,
+) -> Result<IngestedPhoto, EvidenceError> {
+    ingest_into(source, options, store_dir, Some(key))
+}
+
+fn ingest_into(
+    source: PhotoSource<'_>,
+    options: &IngestOptions,
+    store_dir: &Path,
+    key: Option<&PhotoKey>,
+) -> Result<IngestedPhoto, EvidenceError> {
     options.validate()?;
     let owned;
     let bytes: &[u8] = match source {
@@ -290,8 +316,15 @@ pub fn ingest(
     let photo = process(bytes, options)?;
     let path = store::photo_path(store_dir, &photo.sha256);
     let thumb_path = store::thumb_path(store_dir, &photo.sha256);
-    let newly_stored = store::write_atomic(&path, &photo.jpeg)?;
-    if let Err(e) = store::write_atomic(&thumb_path, &photo.thumb_jpeg) {
+    let newly_stored =
+        store::write_file(&path, seal::Role::Photo, &photo.sha256, &photo.jpeg, key)?;
+    if let Err(e) = store::write_file(
+        &thumb_path,
+        seal::Role::Thumb,
+        &photo.sha256,
+        &photo.thumb_jpeg,
+        key,
+    ) {
         if newly_stored {
             let _ = std::fs::remove_file(&path);
         }

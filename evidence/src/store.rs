@@ -13,6 +13,12 @@
 //! row hold one hash only. A write goes to a temp file in the *same* directory, is fsynced,
 //! renamed over the final name, and the directory is fsynced, so after a crash a final name
 //! either holds the complete file or does not exist. Writing the same content twice is a no-op.
+//!
+//! With a [`PhotoKey`] the files are sealed (`crate::seal`: XChaCha20-Poly1305, names unchanged:
+//! the SHA-256 of the clear JPEG) and written the same crash-safe way; [`read_photo`] and
+//! [`read_thumb`] give the JPEG back or a typed error (`DamagedFile`, `KeyRequired`), and
+//! [`seal_folder`] rewrites a folder's clear files sealed, one atomic rename per file, so a kill
+//! leaves every file whole, clear or sealed.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -25,6 +31,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::error::EvidenceError;
+use super::seal::{self, PhotoKey, Role};
 
 /// Name of the thumbnail sub-tree.
 pub const THUMBS_DIR: &str = "thumbs";
@@ -242,6 +249,158 @@ fn gc_tree(
         }
         // Drop the shard directory when it became empty (fails harmlessly otherwise).
         let _ = fs::remove_dir(&shard_path);
+    }
+    Ok(())
+}
+
+fn damaged(path: &Path, detail: impl Into<String>) -> EvidenceError {
+    EvidenceError::DamagedFile {
+        path: path.to_path_buf(),
+        detail: detail.into(),
+    }
+}
+
+/// Writes the `role` file of the photo `sha256` at `path`, holding the JPEG `plain`: as is
+/// without a key ([`write_atomic`]), sealed with one. Returns `false` without writing when the
+/// file already holds this JPEG (sealed with this key, or clear when there is no key).
+pub fn write_file(
+    path: &Path,
+    role: Role,
+    sha256: &str,
+    plain: &[u8],
+    key: Option<&PhotoKey>,
+) -> Result<bool, EvidenceError> {
+    let Some(key) = key else {
+        return write_atomic(path, plain);
+    };
+    if let Ok(existing) = fs::read(path) {
+        if seal::open(key, role, sha256, &existing).is_ok_and(|p| p == plain) {
+            return Ok(false);
+        }
+    }
+    let sealed = seal::seal(key, role, sha256, plain).map_err(|e| damaged(path, e.to_string()))?;
+    write_atomic(path, &sealed)
+}
+
+/// The JPEG in the `role` file of the photo `sha256` at `path`: a sealed file is opened with
+/// `key` (`KeyRequired` without one, `DamagedFile` when it does not open); a clear JPEG (written
+/// before encryption was turned on) is returned as it is.
+pub fn read_file(
+    path: &Path,
+    role: Role,
+    sha256: &str,
+    key: Option<&PhotoKey>,
+) -> Result<Vec<u8>, EvidenceError> {
+    let bytes = fs::read(path).map_err(|e| EvidenceError::io(path, e))?;
+    if seal::is_sealed(&bytes) {
+        let key = key.ok_or_else(|| EvidenceError::KeyRequired {
+            path: path.to_path_buf(),
+        })?;
+        return seal::open(key, role, sha256, &bytes).map_err(|e| damaged(path, e.to_string()));
+    }
+    if seal::is_jpeg(&bytes) {
+        return Ok(bytes);
+    }
+    Err(damaged(path, "neither a JPEG nor a sealed photo file"))
+}
+
+/// The stored photo `sha256` under `dir` (its content checked against its name).
+pub fn read_photo(
+    dir: &Path,
+    sha256: &str,
+    key: Option<&PhotoKey>,
+) -> Result<Vec<u8>, EvidenceError> {
+    let path = photo_path(dir, sha256);
+    let jpeg = read_file(&path, Role::Photo, sha256, key)?;
+    if sha256_hex(&jpeg) != sha256 {
+        return Err(damaged(&path, "content does not match its SHA-256 name"));
+    }
+    Ok(jpeg)
+}
+
+/// The thumbnail of the stored photo `sha256` under `dir`.
+pub fn read_thumb(
+    dir: &Path,
+    sha256: &str,
+    key: Option<&PhotoKey>,
+) -> Result<Vec<u8>, EvidenceError> {
+    read_file(&thumb_path(dir, sha256), Role::Thumb, sha256, key)
+}
+
+/// What [`seal_folder`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SealReport {
+    /// Clear photos rewritten sealed.
+    pub photos_sealed: usize,
+    /// Clear thumbnails rewritten sealed.
+    pub thumbs_sealed: usize,
+    /// Files found sealed already (an earlier, interrupted run).
+    pub already_sealed: usize,
+    /// Temp files removed (left by a crash; they may hold clear photos).
+    pub temps_removed: usize,
+}
+
+/// Seal every clear photo and thumbnail under `dir` with `key`, each rewritten crash-safely
+/// under its own name (temp → fsync → rename → fsync dir); files already sealed are left alone,
+/// so an interrupted run resumes. Temp files are removed: the folder must not be written by
+/// anyone else meanwhile (it runs when a data directory is first opened with a key).
+pub fn seal_folder(dir: &Path, key: &PhotoKey) -> Result<SealReport, EvidenceError> {
+    let mut report = SealReport::default();
+    if !dir.exists() {
+        return Ok(report);
+    }
+    seal_tree(dir, key, Role::Photo, &mut report)?;
+    let thumbs = dir.join(THUMBS_DIR);
+    if thumbs.is_dir() {
+        seal_tree(&thumbs, key, Role::Thumb, &mut report)?;
+    }
+    Ok(report)
+}
+
+fn seal_tree(
+    root: &Path,
+    key: &PhotoKey,
+    role: Role,
+    report: &mut SealReport,
+) -> Result<(), EvidenceError> {
+    let io = |p: &Path, e| EvidenceError::io(p, e);
+    for shard in fs::read_dir(root).map_err(|e| io(root, e))? {
+        let shard = shard.map_err(|e| io(root, e))?;
+        if !is_hex(&shard.file_name().to_string_lossy(), 2) || !shard.path().is_dir() {
+            continue;
+        }
+        let shard_path = shard.path();
+        for entry in fs::read_dir(&shard_path).map_err(|e| io(&shard_path, e))? {
+            let entry = entry.map_err(|e| io(&shard_path, e))?;
+            let path = entry.path();
+            if !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if file_name.starts_with(TEMP_PREFIX) {
+                match fs::remove_file(&path) {
+                    Ok(()) => report.temps_removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io(&path, e)),
+                }
+                continue;
+            }
+            let Some(sha256) = file_name.strip_suffix(".jpg").filter(|s| is_hex(s, 64)) else {
+                continue;
+            };
+            let bytes = fs::read(&path).map_err(|e| io(&path, e))?;
+            if seal::is_sealed(&bytes) {
+                report.already_sealed += 1;
+                continue;
+            }
+            let sealed =
+                seal::seal(key, role, sha256, &bytes).map_err(|e| damaged(&path, e.to_string()))?;
+            write_atomic(&path, &sealed)?;
+            match role {
+                Role::Photo => report.photos_sealed += 1,
+                Role::Thumb => report.thumbs_sealed += 1,
+            }
+        }
     }
     Ok(())
 }

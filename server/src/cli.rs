@@ -2,13 +2,14 @@
 //! and database options they share, and [`main_entry`], the program itself.
 
 use crate::api::{self, ratelimit::RateLimiter, AppState};
-use crate::blobs::FsBlobStore;
+use crate::blobs::{FsBlobStore, PartialLimits};
 use crate::db::{self, Db};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,6 +50,8 @@ pub enum Command {
         /// Requests per minute per device (token bucket; all may come at once).
         #[arg(long, default_value_t = 600)]
         rate_limit: u32,
+        #[command(flatten)]
+        limits: ServeLimits,
     },
     /// Administration, directly on the database.
     Admin {
@@ -136,6 +139,11 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: UnitCommand,
     },
+    /// Roster changes devices sent (proposals for staff) and explicit member removal.
+    Roster {
+        #[command(subcommand)]
+        command: RosterCommand,
+    },
     /// Send an assessment back to its device for correction.
     Return {
         assessment: String,
@@ -147,6 +155,26 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Bounds of `serve` besides the per-device rate limit.
+#[derive(Debug, Clone, Args)]
+pub struct ServeLimits {
+    /// `POST /enroll` attempts per minute per client address (token bucket).
+    #[arg(long, default_value_t = 30)]
+    pub enroll_rate_limit: u32,
+    /// Partial blob uploads one device may hold at once.
+    #[arg(long, default_value_t = 16)]
+    pub partial_uploads: usize,
+    /// MiB the partial blob uploads of one device may declare together.
+    #[arg(long, default_value_t = 100)]
+    pub partial_mib: u64,
+    /// Seconds after which an untouched partial blob upload is removed (48 h).
+    #[arg(long, default_value_t = 172_800)]
+    pub partial_ttl_secs: u64,
+    /// Seconds between two sweeps for expired partial uploads.
+    #[arg(long, default_value_t = 600)]
+    pub cleanup_interval_secs: u64,
 }
 
 /// Where a hamlet is, for evidence plausibility: centre (WGS 84 decimal degrees) and radius;
@@ -261,6 +289,47 @@ pub enum UnitCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// List the proposals waiting for staff (with --all, every change: added members, applied
+    /// and dismissed proposals, removals).
+    Changes {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply a proposal (a field value, a member's removal or move).
+    Apply {
+        id: String,
+        /// Who decides (a user name).
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dismiss a proposal: the server's value stays (devices receive it again).
+    Dismiss {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a member from its household (recorded; its assessments keep their subject).
+    RemoveMember {
+        member: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
     /// List enrolled devices with their last heartbeat.
     List {
@@ -297,7 +366,12 @@ fn database_url(data: &DataArgs) -> Result<String, String> {
     Ok(db::sqlite_url(&data.data))
 }
 
-async fn serve(data: DataArgs, listen: String, rate_limit: u32) -> Result<(), String> {
+async fn serve(
+    data: DataArgs,
+    listen: String,
+    rate_limit: u32,
+    limits: ServeLimits,
+) -> Result<(), String> {
     let url = database_url(&data)?;
     let db = Db::open(&url).await.map_err(|e| e.to_string())?;
     let blobs = FsBlobStore::open(&data.data.join("blobs"))
@@ -313,10 +387,21 @@ async fn serve(data: DataArgs, listen: String, rate_limit: u32) -> Result<(), St
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on http://{addr}");
     let _ = out.flush();
+    let blobs: Arc<dyn crate::blobs::BlobStore> = Arc::new(blobs);
+    api::spawn_partial_cleanup(
+        blobs.clone(),
+        Duration::from_secs(limits.partial_ttl_secs),
+        Duration::from_secs(limits.cleanup_interval_secs.max(1)),
+    );
     let state = AppState {
         db,
-        blobs: Arc::new(blobs),
+        blobs,
+        partial_limits: PartialLimits {
+            max_partials: limits.partial_uploads,
+            max_bytes: limits.partial_mib.saturating_mul(1024 * 1024),
+        },
         limiter: Arc::new(RateLimiter::new(rate_limit)),
+        enroll_limiter: Arc::new(RateLimiter::new(limits.enroll_rate_limit)),
     };
     api::serve(listener, state, shutdown)
         .await
@@ -352,7 +437,8 @@ pub fn main_entry() -> ExitCode {
                 data,
                 listen,
                 rate_limit,
-            } => match serve(data, listen, rate_limit).await {
+                limits,
+            } => match serve(data, listen, rate_limit, limits).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     errln!("{e}");

@@ -36,19 +36,19 @@
 //! up nor stored again (every member of a household usually arrives in the same batch, each
 //! entry carrying the household). Results are the same as without the cache.
 
-use crate::clock;
 use crate::db::aliases::{self, HeldHousehold};
 use crate::db::assessments::{self, Existing, NewAssessment, Parent};
 use crate::db::clans::{self, ClanWrite, HeldClan, HeldUnit, UnitWrite};
 use crate::db::devices::DeviceAuth;
 use crate::db::roster;
+use crate::db::roster_changes::{self, ChangeKind, ChangeState, NewChange};
 use crate::rescore;
 use hoctap_domain::assessment::{sha256_hex, CanonicalAssessment};
 use hoctap_domain::criteria::LoadedSet;
 use hoctap_domain::model::SubjectKind;
 use hoctap_domain::protocol::{
     is_sha256_hex, ClanRecord, EntryResult, EntryStatus, ErrorCode, HouseholdRecord, ManifestEntry,
-    ServerScore, UnitRecord,
+    MemberRecord, ServerScore, UnitRecord, MAX_EVIDENCE,
 };
 use hoctap_domain::text;
 use sqlx::{AnyConnection, Row};
@@ -66,7 +66,9 @@ pub struct Checked {
 /// inside the batch's transaction.
 #[derive(Default)]
 pub struct BatchCache {
-    /// The device the batch comes from (`device:<id>` is the origin of what it creates).
+    /// The device the batch comes from.
+    device_id: String,
+    /// `device:<id>`: the origin of what it creates.
     origin: String,
     /// Criteria set by (id, SHA-256) named in contents: `None` when the server has no such set.
     sets: HashMap<(String, String), Option<Arc<LoadedSet>>>,
@@ -82,7 +84,7 @@ pub struct BatchCache {
     parents: HashMap<String, Option<Parent>>,
     /// Parent id → its correction, when held (or queued).
     corrections: HashMap<String, Option<String>>,
-    /// Blob name → held complete.
+    /// Blob name → held complete by the device (a device never learns of another's photos).
     blobs: HashMap<String, bool>,
     /// Household id → where it is and who made it, `None` when unknown.
     households: HashMap<String, Option<HeldHousehold>>,
@@ -92,8 +94,11 @@ pub struct BatchCache {
     members: HashMap<String, Option<String>>,
     /// Member alias → the held member it resolves to, `None` when not an alias.
     member_aliases: HashMap<String, Option<String>>,
-    /// Held households with their members, as last read or queued (merges start from these).
+    /// Held households with their members (removed ones too), as last read or queued (merges
+    /// start from these).
     records: HashMap<String, HouseholdRecord>,
+    /// Members marked removed, among the households read.
+    removed_members: HashSet<String>,
     /// Hamlet id → its households not made by this device (duplicate detection).
     hamlet_households: HashMap<String, HamletIndex>,
     /// Clan id → held (or queued), `None` when unknown.
@@ -102,8 +107,15 @@ pub struct BatchCache {
     units: HashMap<String, Option<HeldUnit>>,
     /// Sent households this batch resolved, exactly as sent, with the household they are.
     resolved: HashMap<String, (HouseholdRecord, String)>,
-    /// Households to store, in order.
-    pending_households: Vec<HouseholdRecord>,
+    /// New households to insert, in order.
+    pending_new: Vec<HouseholdRecord>,
+    /// Members to add to held households: household id → (position, member).
+    pending_added: Vec<(String, Vec<(usize, MemberRecord)>)>,
+    /// Roster changes to record (proposals, and members added).
+    pending_changes: Vec<NewChange>,
+    /// Corrections whose claim on a parent proved false once the parent arrived: their link is
+    /// cut (the parent stays current).
+    pending_unlinks: Vec<String>,
     /// Aliases to record: (alias, target).
     pending_household_aliases: Vec<(String, String)>,
     pending_member_aliases: Vec<(String, String)>,
@@ -112,6 +124,9 @@ pub struct BatchCache {
     /// Assessments to store, in order.
     pending_assessments: Vec<NewAssessment>,
 }
+
+/// What the answer says when a sent household or member differs from what the server holds.
+const PROPOSED: &str = "Thông tin hộ hoặc thành viên gửi kèm khác với máy chủ: đã ghi thành đề xuất để cán bộ xã xem xét; dữ liệu trên máy chủ chưa thay đổi.";
 
 /// The households of a hamlet that a device-created household may duplicate: by roster code
 /// (any household, those this batch queued included), and by folded head (households this
@@ -122,8 +137,18 @@ struct HamletIndex {
     by_head: HashMap<String, Vec<String>>,
 }
 
+/// How a sent household meets the held one it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Merge {
+    /// Sent under the held household's own id: a copy of it, whose differences are proposals.
+    Own,
+    /// The device's own id for a held household (an alias, or a duplicate found now): a copy made
+    /// before the device had the roster; it only adds the members the held one lacks.
+    Alias,
+}
+
 /// What storing an entry's sent household does, decided before the entry is (and applied only
-/// once it is created).
+/// once it is created). Nothing held is ever overwritten or removed: see `db::roster_changes`.
 #[derive(Debug, Clone)]
 struct HouseholdPlan {
     /// The id the device sent.
@@ -131,9 +156,14 @@ struct HouseholdPlan {
     /// The household it is: itself, or the held one it duplicates.
     target: String,
     hamlet: String,
-    /// The record to upsert: the device's own household, or a held one with the members it
-    /// lacked added; `None` when nothing changes.
-    store: Option<HouseholdRecord>,
+    /// A new household to insert (the device's own, unknown to the server), with the members
+    /// the server does not hold elsewhere.
+    new: Option<HouseholdRecord>,
+    /// A held household with the members it lacked added, and those members with their
+    /// positions; `None` when no member is added.
+    added: Option<(HouseholdRecord, Vec<(usize, MemberRecord)>)>,
+    /// Roster changes to record: proposals for staff, and the members added.
+    changes: Vec<NewChange>,
     /// Record `sent_id` as an alias of `target`.
     new_alias: bool,
     /// Member aliases to record: device's member id → held member id.
@@ -157,6 +187,7 @@ struct Resolved {
 impl BatchCache {
     pub fn new(device_id: &str) -> BatchCache {
         BatchCache {
+            device_id: device_id.to_string(),
             origin: format!("device:{device_id}"),
             ..BatchCache::default()
         }
@@ -170,10 +201,16 @@ impl BatchCache {
     ) -> Result<(), sqlx::Error> {
         let ids: Vec<&str> = entries.iter().map(|(e, _)| e.id.as_str()).collect();
         let held = assessments::existing_many(conn, &ids).await?;
-        for id in ids {
+        // Corrections already stored that name an entry as their parent (it arrives late).
+        let claims = assessments::corrections_of(conn, &ids).await?;
+        for id in &ids {
             self.assessments
-                .insert(id.to_string(), held.get(id).cloned());
+                .insert(id.to_string(), held.get(*id).cloned());
+            self.corrections
+                .insert(id.to_string(), claims.get(*id).cloned());
         }
+        let claimants: Vec<&str> = claims.values().map(String::as_str).collect();
+        self.fetch_parents(conn, &claimants).await?;
         let parent_ids: BTreeSet<&str> = entries
             .iter()
             .filter_map(|(_, c)| c.content.parent_id.as_deref())
@@ -185,7 +222,7 @@ impl BatchCache {
             .flat_map(|(_, c)| c.blobs.iter().map(String::as_str))
             .collect();
         let blobs: Vec<&str> = blobs.into_iter().collect();
-        let complete = assessments::complete_blobs(conn, &blobs).await?;
+        let complete = assessments::complete_blobs(conn, &self.device_id, &blobs).await?;
         for b in blobs {
             self.blobs.insert(b.to_string(), complete.contains(b));
         }
@@ -220,6 +257,29 @@ impl BatchCache {
                 .or_insert_with(|| corrections.get(id).cloned());
         }
         Ok(())
+    }
+
+    /// The correction held (or queued) that names `id` as its parent, with what it is about.
+    async fn claimant(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Option<(String, Parent)>, sqlx::Error> {
+        if !self.corrections.contains_key(id) {
+            let found = assessments::corrections_of(&mut *conn, &[id]).await?;
+            self.corrections
+                .insert(id.to_string(), found.get(id).cloned());
+        }
+        let Some(claimant) = self.corrections.get(id).cloned().flatten() else {
+            return Ok(None);
+        };
+        self.fetch_parents(&mut *conn, &[claimant.as_str()]).await?;
+        Ok(self
+            .parents
+            .get(&claimant)
+            .cloned()
+            .flatten()
+            .map(|p| (claimant, p)))
     }
 
     /// Look up households (held, or aliases and what they resolve to) not yet known.
@@ -401,11 +461,12 @@ impl BatchCache {
         if let Some(r) = self.records.get(id) {
             return Ok(Some(r.clone()));
         }
-        let found = aliases::household_record(conn, id).await?;
-        if let Some(r) = &found {
-            self.records.insert(id.to_string(), r.clone());
-        }
-        Ok(found)
+        let Some(found) = aliases::household_record(conn, id).await? else {
+            return Ok(None);
+        };
+        self.removed_members.extend(found.removed);
+        self.records.insert(id.to_string(), found.record.clone());
+        Ok(Some(found.record))
     }
 
     /// The households of a hamlet another device or the roster made (for duplicates), read and
@@ -487,7 +548,7 @@ impl BatchCache {
         if let Some(&known) = self.blobs.get(sha256) {
             return Ok(known);
         }
-        let complete = !assessments::complete_blobs(conn, &[sha256])
+        let complete = !assessments::complete_blobs(conn, &self.device_id, &[sha256])
             .await?
             .is_empty();
         self.blobs.insert(sha256.to_string(), complete);
@@ -555,7 +616,9 @@ impl BatchCache {
             sent_id: h.id.clone(),
             target: target.to_string(),
             hamlet,
-            store: None,
+            new: None,
+            added: None,
+            changes: Vec::new(),
             new_alias: false,
             member_aliases: HashMap::new(),
             note: None,
@@ -571,7 +634,9 @@ impl BatchCache {
             }
         }
         if let Some(target) = self.household_alias(&mut *conn, &h.id).await? {
-            return self.merge_into(conn, device, id, &target, h, false).await;
+            return self
+                .merge_into(conn, device, id, &target, h, Merge::Alias, false)
+                .await;
         }
         if let Some(held) = self.household(&mut *conn, &h.id).await? {
             if !device.may_act_in(&held.hamlet) {
@@ -581,33 +646,11 @@ impl BatchCache {
                     "Hộ này thuộc thôn ngoài phạm vi của thiết bị.",
                 )));
             }
-            if !held.made_by_device() {
-                return self.merge_into(conn, device, id, &h.id, h, false).await;
-            }
-        } else {
-            if !self.hamlet_exists(&mut *conn, &h.hamlet_id).await? {
-                return Ok(Err(rejected(
-                    id,
-                    ErrorCode::Invalid,
-                    "Thôn của hộ gửi kèm không tồn tại.",
-                )));
-            }
-            if let Some(target) = self.duplicate_of(&mut *conn, h).await? {
-                return self.merge_into(conn, device, id, &target, h, true).await;
-            }
-        }
-        // The device's own household (new, or made by a device): stored as sent. A member the
-        // server holds elsewhere must not be pulled in from a hamlet outside the scope.
-        for m in &h.members {
-            if let Some(held) = self.member_hamlet(&mut *conn, &m.id).await? {
-                if !device.may_act_in(&held) {
-                    return Ok(Err(rejected(
-                        id,
-                        ErrorCode::Forbidden,
-                        "Thành viên gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
-                    )));
-                }
-            }
+            // Whoever made it (the roster, this device or another), a copy never replaces the
+            // held household: it adds members the server lacks, the rest are proposals.
+            return self
+                .merge_into(conn, device, id, &h.id, h, Merge::Own, false)
+                .await;
         }
         if !self.hamlet_exists(&mut *conn, &h.hamlet_id).await? {
             return Ok(Err(rejected(
@@ -616,10 +659,79 @@ impl BatchCache {
                 "Thôn của hộ gửi kèm không tồn tại.",
             )));
         }
+        if let Some(target) = self.duplicate_of(&mut *conn, h).await? {
+            return self
+                .merge_into(conn, device, id, &target, h, Merge::Alias, true)
+                .await;
+        }
+        // The device's own new household. A member the server holds elsewhere stays where it is
+        // (its move is a proposal), and must not come from a hamlet outside the scope.
+        let mut rec = HouseholdRecord {
+            members: Vec::new(),
+            ..h.clone()
+        };
+        let mut changes = Vec::new();
+        for m in &h.members {
+            if self.member_alias(&mut *conn, &m.id).await?.is_some() {
+                continue;
+            }
+            if let Some(held) = self.member_hamlet(&mut *conn, &m.id).await? {
+                if !device.may_act_in(&held) {
+                    return Ok(Err(rejected(
+                        id,
+                        ErrorCode::Forbidden,
+                        "Thành viên gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
+                    )));
+                }
+                if let Some(from) = self.member_household(&mut *conn, &m.id).await? {
+                    changes.push(self.proposal(
+                        &h.id,
+                        Some(&m.id),
+                        ChangeKind::MemberMove,
+                        None,
+                        serde_json::json!(from),
+                        serde_json::json!(h.id),
+                        device,
+                    ));
+                }
+                continue;
+            }
+            rec.members.push(m.clone());
+        }
         Ok(Ok(HouseholdPlan {
-            store: Some(h.clone()),
+            new: Some(rec),
+            note: (!changes.is_empty()).then(|| PROPOSED.to_string()),
+            changes,
             ..unchanged(&h.id, h.hamlet_id.clone())
         }))
+    }
+
+    /// A roster change from `device` about household `household`.
+    #[allow(clippy::too_many_arguments)]
+    fn proposal(
+        &self,
+        household: &str,
+        member: Option<&str>,
+        kind: ChangeKind,
+        field: Option<roster_changes::RosterField>,
+        old_value: serde_json::Value,
+        new_value: serde_json::Value,
+        device: &DeviceAuth,
+    ) -> NewChange {
+        NewChange {
+            household_id: household.to_string(),
+            member_id: member.map(str::to_string),
+            kind,
+            field,
+            old_value,
+            new_value,
+            state: if kind == ChangeKind::MemberAdded {
+                ChangeState::Applied
+            } else {
+                ChangeState::Pending
+            },
+            device_id: Some(device.id.clone()),
+        }
     }
 
     /// The household of `h`'s hamlet that `h` (unknown to the server) duplicates: same roster
@@ -649,8 +761,12 @@ impl BatchCache {
         )
     }
 
-    /// Merge a sent household into a held one: members the held one lacks are added, members
-    /// matched by name become aliases, nothing held is changed or removed.
+    /// Merge a sent household into a held one. Members the held one lacks are added; members
+    /// matched by name become aliases; nothing held is changed or removed. A copy sent under the
+    /// held id ([`Merge::Own`]) also proposes, for staff, its other field values, the held
+    /// members it no longer lists (removals) and the members it lists that are held in another
+    /// household (moves).
+    #[allow(clippy::too_many_arguments)]
     async fn merge_into(
         &mut self,
         conn: &mut AnyConnection,
@@ -658,6 +774,7 @@ impl BatchCache {
         id: &str,
         target: &str,
         h: &HouseholdRecord,
+        mode: Merge,
         new_alias: bool,
     ) -> Result<Result<HouseholdPlan, EntryResult>, sqlx::Error> {
         let Some(mut rec) = self.record(&mut *conn, target).await? else {
@@ -674,22 +791,56 @@ impl BatchCache {
                 "Hộ này thuộc thôn ngoài phạm vi của thiết bị.",
             )));
         }
+        let own = mode == Merge::Own;
+        let held_count = rec.members.len();
         let mut member_aliases: HashMap<String, String> = HashMap::new();
-        let mut added = false;
+        let mut added: Vec<(usize, MemberRecord)> = Vec::new();
+        let mut changes: Vec<NewChange> = Vec::new();
+        // Held members the copy lists (by id, alias or name).
+        let mut listed: HashSet<String> = HashSet::new();
         for m in &h.members {
-            if rec.members.iter().any(|held| held.id == m.id)
-                || self.member_alias(&mut *conn, &m.id).await?.is_some()
-            {
+            if let Some(held) = rec.members.iter().find(|held| held.id == m.id) {
+                listed.insert(m.id.clone());
+                if own && !self.removed_members.contains(&m.id) {
+                    for (field, old, new) in roster_changes::member_diffs(held, m) {
+                        changes.push(self.proposal(
+                            target,
+                            Some(&m.id),
+                            ChangeKind::MemberField,
+                            Some(field),
+                            old,
+                            new,
+                            device,
+                        ));
+                    }
+                }
+                continue;
+            }
+            if let Some(alias_of) = self.member_alias(&mut *conn, &m.id).await? {
+                listed.insert(alias_of);
                 continue;
             }
             if let Some(elsewhere) = self.member_hamlet(&mut *conn, &m.id).await? {
-                // Held in another household: left there.
+                // Held in another household: left there (a move is staff's decision).
                 if !device.may_act_in(&elsewhere) {
                     return Ok(Err(rejected(
                         id,
                         ErrorCode::Forbidden,
                         "Thành viên gửi kèm thuộc thôn ngoài phạm vi của thiết bị.",
                     )));
+                }
+                if own {
+                    if let Some(from) = self.member_household(&mut *conn, &m.id).await? {
+                        changes.push(self.proposal(
+                            target,
+                            Some(&m.id),
+                            ChangeKind::MemberMove,
+                            None,
+                            serde_json::json!(from),
+                            serde_json::json!(target),
+                            device,
+                        ));
+                    }
                 }
                 continue;
             }
@@ -699,33 +850,77 @@ impl BatchCache {
                 .iter()
                 .find(|held| {
                     text::fold(&held.name) == name
+                        && !self.removed_members.contains(&held.id)
+                        && !listed.contains(&held.id)
                         && !member_aliases.values().any(|t| *t == held.id)
                 })
                 .map(|held| held.id.clone());
             match matched {
                 Some(held) => {
+                    listed.insert(held.clone());
                     member_aliases.insert(m.id.clone(), held);
                 }
                 None => {
+                    added.push((rec.members.len(), m.clone()));
+                    changes.push(self.proposal(
+                        target,
+                        Some(&m.id),
+                        ChangeKind::MemberAdded,
+                        None,
+                        serde_json::Value::Null,
+                        serde_json::to_value(m).unwrap_or_default(),
+                        device,
+                    ));
                     rec.members.push(m.clone());
-                    added = true;
                 }
             }
         }
-        let note = (target != h.id).then(|| {
-            format!(
+        if own {
+            for (field, old, new) in roster_changes::household_diffs(&rec, h) {
+                changes.push(self.proposal(
+                    target,
+                    None,
+                    ChangeKind::HouseholdField,
+                    Some(field),
+                    old,
+                    new,
+                    device,
+                ));
+            }
+            for held in rec.members.iter().take(held_count) {
+                if !listed.contains(&held.id) && !self.removed_members.contains(&held.id) {
+                    changes.push(self.proposal(
+                        target,
+                        Some(&held.id),
+                        ChangeKind::MemberRemoval,
+                        None,
+                        serde_json::to_value(held).unwrap_or_default(),
+                        serde_json::Value::Null,
+                        device,
+                    ));
+                }
+            }
+        }
+        let mut notes = Vec::new();
+        if target != h.id {
+            notes.push(format!(
                 "Hộ {} đã có trong danh sách của thôn; phiếu được ghép vào hộ đã có, không tạo hộ mới.",
                 rec.head
-            )
-        });
+            ));
+        }
+        if changes.iter().any(|c| c.state == ChangeState::Pending) {
+            notes.push(PROPOSED.to_string());
+        }
         Ok(Ok(HouseholdPlan {
             sent_id: h.id.clone(),
             target: target.to_string(),
             hamlet: rec.hamlet_id.clone(),
-            store: added.then_some(rec),
+            new: None,
+            added: (!added.is_empty()).then_some((rec, added)),
+            changes,
             new_alias,
             member_aliases,
-            note,
+            note: (!notes.is_empty()).then(|| notes.join(" ")),
             sent: h.clone(),
         }))
     }
@@ -746,52 +941,50 @@ impl BatchCache {
             self.pending_member_aliases
                 .push((alias.clone(), target.clone()));
         }
-        if let Some(rec) = &plan.store {
-            self.queue_household(rec);
-            // Its code now names it for later entries of the batch.
-            let code = rec
-                .roster_code
-                .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty());
-            if let (Some(code), Some(index)) =
-                (code, self.hamlet_households.get_mut(&rec.hamlet_id))
-            {
-                index
-                    .by_code
-                    .entry(code.to_string())
-                    .or_insert_with(|| rec.id.clone());
-            }
+        if let Some(rec) = &plan.new {
+            self.queue_new(rec);
         }
+        if let Some((rec, added)) = plan.added {
+            for (_, m) in &added {
+                self.members.insert(m.id.clone(), Some(rec.id.clone()));
+            }
+            match self.pending_added.iter_mut().find(|(h, _)| *h == rec.id) {
+                Some((_, queued)) => queued.extend(added),
+                None => self.pending_added.push((rec.id.clone(), added)),
+            }
+            self.records.insert(rec.id.clone(), rec);
+        }
+        self.pending_changes.extend(plan.changes);
         self.resolved
             .insert(plan.sent_id.clone(), (plan.sent, plan.target));
     }
 
-    /// Queue a household upsert and record its effect: the household lives in its hamlet, its
-    /// members in it, and members it held before but no longer lists are gone.
-    fn queue_household(&mut self, h: &HouseholdRecord) {
-        let listed: HashSet<&str> = h.members.iter().map(|m| m.id.as_str()).collect();
-        for (id, household) in self.members.iter_mut() {
-            if household.as_deref() == Some(h.id.as_str()) && !listed.contains(id.as_str()) {
-                *household = None;
-            }
-        }
+    /// Queue a new household and record its effect: the household lives in its hamlet, its
+    /// members in it, and its code names it for later entries of the batch.
+    fn queue_new(&mut self, h: &HouseholdRecord) {
         for m in &h.members {
             self.members.insert(m.id.clone(), Some(h.id.clone()));
         }
-        let origin = match self.households.get(&h.id).cloned().flatten() {
-            Some(held) => held.origin,
-            None => self.origin.clone(),
-        };
         self.households.insert(
             h.id.clone(),
             Some(HeldHousehold {
                 hamlet: h.hamlet_id.clone(),
-                origin,
+                origin: self.origin.clone(),
             }),
         );
         self.records.insert(h.id.clone(), h.clone());
-        self.pending_households.push(h.clone());
+        let code = h
+            .roster_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if let (Some(code), Some(index)) = (code, self.hamlet_households.get_mut(&h.hamlet_id)) {
+            index
+                .by_code
+                .entry(code.to_string())
+                .or_insert_with(|| h.id.clone());
+        }
+        self.pending_new.push(h.clone());
     }
 
     /// The household a household id is, with its hamlet: the plan's target for the sent id,
@@ -826,10 +1019,8 @@ impl BatchCache {
             if let Some(t) = p.member_aliases.get(id) {
                 return Ok(Some((t.clone(), p.hamlet.clone())));
             }
-            if p.store
-                .as_ref()
-                .is_some_and(|r| r.members.iter().any(|m| m.id == id))
-            {
+            let rec = p.new.as_ref().or(p.added.as_ref().map(|(r, _)| r));
+            if rec.is_some_and(|r| r.members.iter().any(|m| m.id == id)) {
                 return Ok(Some((id.to_string(), p.hamlet.clone())));
             }
         }
@@ -1112,6 +1303,19 @@ impl BatchCache {
         }
     }
 
+    /// Cut `claimant`'s false claim to correct `parent` (queued in this batch, or stored).
+    fn unlink(&mut self, parent: &str, claimant: &str) {
+        self.corrections.insert(parent.to_string(), None);
+        match self
+            .pending_assessments
+            .iter_mut()
+            .find(|a| a.id == claimant)
+        {
+            Some(queued) => queued.parent_id = None,
+            None => self.pending_unlinks.push(claimant.to_string()),
+        }
+    }
+
     /// Queue an assessment insert and record it as held (and as the correction of its parent).
     fn queue_assessment(&mut self, a: NewAssessment) {
         self.assessments.insert(
@@ -1129,6 +1333,8 @@ impl BatchCache {
                 subject_kind: a.subject_kind.to_string(),
                 subject_id: a.subject_id.clone(),
                 model: a.model.to_string(),
+                year: a.year,
+                revision: a.revision,
             }),
         );
         if let Some(parent) = &a.parent_id {
@@ -1137,8 +1343,10 @@ impl BatchCache {
         self.pending_assessments.push(a);
     }
 
-    /// Store the queued assessments and their evidence (multi-row `INSERT`s).
+    /// Cut the false parent links found, then store the queued assessments and their evidence
+    /// (multi-row `INSERT`s).
     pub async fn write_assessments(&self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        assessments::unlink_corrections(&mut *conn, &self.pending_unlinks).await?;
         assessments::insert_many(conn, &self.pending_assessments).await
     }
 
@@ -1150,7 +1358,9 @@ impl BatchCache {
         conn: &mut AnyConnection,
         device_id: &str,
     ) -> Result<(), sqlx::Error> {
-        roster::upsert_households(&mut *conn, &self.pending_households, &self.origin).await?;
+        roster::insert_households(&mut *conn, &self.pending_new, &self.origin).await?;
+        roster::add_members(&mut *conn, &self.pending_added).await?;
+        roster_changes::insert_changes(&mut *conn, &self.pending_changes).await?;
         clans::write_clans(&mut *conn, &self.pending_clans).await?;
         clans::write_units(&mut *conn, &self.pending_units).await?;
         aliases::write_aliases(
@@ -1230,6 +1440,16 @@ fn rejected(id: &str, code: ErrorCode, message: impl Into<String>) -> EntryResul
     }
 }
 
+/// Whether `content` (its subject resolved to `subject_id`) is an earlier revision of the
+/// assessment `later` describes: same subject, model and year, lower revision.
+fn content_precedes(content: &CanonicalAssessment, subject_id: &str, later: &Parent) -> bool {
+    later.subject_kind == content.subject.kind.code()
+        && later.subject_id == subject_id
+        && later.model == content.model.code()
+        && later.year == i64::from(content.year)
+        && later.revision > i64::from(content.revision)
+}
+
 fn status_from_code(code: &str) -> Option<hoctap_domain::engine::Status> {
     use hoctap_domain::engine::Status;
     [Status::Passed, Status::Failed, Status::Incomplete]
@@ -1237,26 +1457,28 @@ fn status_from_code(code: &str) -> Option<hoctap_domain::engine::Status> {
         .find(|s| s.code() == code)
 }
 
-/// Basic shape checks on a device-created household.
-fn household_ok(h: &HouseholdRecord) -> bool {
-    clock::is_id(&h.id)
-        && !h.head.trim().is_empty()
-        && h.members
-            .iter()
-            .all(|m| clock::is_id(&m.id) && !m.name.trim().is_empty())
+/// An entry refused as invalid because a record it carries breaks a bound.
+fn record_refused(
+    id: &str,
+    what: &str,
+    e: &hoctap_domain::protocol_check::RecordError,
+) -> EntryResult {
+    rejected(
+        id,
+        ErrorCode::Invalid,
+        format!("{what}: {}", e.message_vi()),
+    )
 }
 
-/// Basic shape checks on a sent clan.
-fn clan_ok(c: &ClanRecord) -> bool {
-    clock::is_id(&c.id)
-        && !c.name.trim().is_empty()
-        && !c.household_ids.is_empty()
-        && c.household_ids.iter().all(|h| clock::is_id(h))
-}
-
-/// The checks of one entry that need no database: hash, canonical form, id, blob names, shape
-/// and scope of a sent household, clan or unit. `Err` is the entry's answer.
-pub fn check(device: &DeviceAuth, entry: &ManifestEntry) -> Result<Checked, EntryResult> {
+/// The checks of one entry that need no database: hash, canonical form and content rules
+/// (`hoctap_domain::assessment_check`), id, blob names, bounds and scope of a sent household,
+/// clan, unit or hamlet (`hoctap_domain::protocol_check`; `current_year` bounds birth years).
+/// `Err` is the entry's answer.
+pub fn check(
+    device: &DeviceAuth,
+    entry: &ManifestEntry,
+    current_year: i32,
+) -> Result<Checked, EntryResult> {
     let id = entry.id.as_str();
     if !is_sha256_hex(&entry.content_sha256)
         || sha256_hex(entry.content.as_bytes()) != entry.content_sha256
@@ -1267,28 +1489,22 @@ pub fn check(device: &DeviceAuth, entry: &ManifestEntry) -> Result<Checked, Entr
             "Nội dung phiếu không khớp mã kiểm tra (content_sha256).",
         ));
     }
-    let content: CanonicalAssessment = match serde_json::from_str(&entry.content) {
+    let content = match CanonicalAssessment::parse_canonical(&entry.content) {
         Ok(c) => c,
-        Err(e) => {
-            return Err(rejected(
-                id,
-                ErrorCode::Invalid,
-                format!("Nội dung phiếu không đúng định dạng: {e}"),
-            ))
-        }
+        Err(e) => return Err(rejected(id, ErrorCode::Invalid, e.message_vi())),
     };
-    if content.id != entry.id || !clock::is_id(&content.id) {
+    if content.id != entry.id {
         return Err(rejected(
             id,
             ErrorCode::Invalid,
             "Mã phiếu trong nội dung khác mã phiếu gửi kèm.",
         ));
     }
-    if content.parent_id.as_deref() == Some(content.id.as_str()) {
+    if entry.evidence.len() > MAX_EVIDENCE || entry.photo_facts.len() > MAX_EVIDENCE {
         return Err(rejected(
             id,
             ErrorCode::Invalid,
-            "Phiếu sửa không thể sửa chính nó.",
+            format!("Phiếu kèm quá {MAX_EVIDENCE} ảnh minh chứng."),
         ));
     }
     let mut blobs: BTreeSet<String> = entry.evidence.iter().cloned().collect();
@@ -1303,12 +1519,8 @@ pub fn check(device: &DeviceAuth, entry: &ManifestEntry) -> Result<Checked, Entr
 
     // Where the sent records are, and whether this device may act there.
     if let Some(h) = &entry.household {
-        if !household_ok(h) {
-            return Err(rejected(
-                id,
-                ErrorCode::Invalid,
-                "Thông tin hộ gửi kèm không hợp lệ.",
-            ));
+        if let Err(e) = h.check(current_year) {
+            return Err(record_refused(id, "Thông tin hộ gửi kèm không hợp lệ", &e));
         }
         if !device.may_act_in(&h.hamlet_id) {
             return Err(rejected(
@@ -1318,26 +1530,45 @@ pub fn check(device: &DeviceAuth, entry: &ManifestEntry) -> Result<Checked, Entr
             ));
         }
     }
+    if let Some(h) = &entry.hamlet {
+        if let Err(e) = h.check() {
+            return Err(record_refused(
+                id,
+                "Thông tin thôn gửi kèm không hợp lệ",
+                &e,
+            ));
+        }
+    }
     let subject = &content.subject;
     if let Some(c) = &entry.clan {
-        if !clan_ok(c) || subject.kind != SubjectKind::Clan || subject.id != c.id {
+        if let Err(e) = c.check() {
+            return Err(record_refused(
+                id,
+                "Thông tin dòng họ gửi kèm không hợp lệ",
+                &e,
+            ));
+        }
+        if subject.kind != SubjectKind::Clan || subject.id != c.id {
             return Err(rejected(
                 id,
                 ErrorCode::Invalid,
-                "Thông tin dòng họ gửi kèm không hợp lệ hoặc khác dòng họ được đánh giá.",
+                "Thông tin dòng họ gửi kèm khác dòng họ được đánh giá.",
             ));
         }
     }
     if let Some(u) = &entry.unit {
-        if !clock::is_id(&u.id)
-            || u.name.trim().is_empty()
-            || subject.kind != SubjectKind::Unit
-            || subject.id != u.id
-        {
+        if let Err(e) = u.check() {
+            return Err(record_refused(
+                id,
+                "Thông tin đơn vị gửi kèm không hợp lệ",
+                &e,
+            ));
+        }
+        if subject.kind != SubjectKind::Unit || subject.id != u.id {
             return Err(rejected(
                 id,
                 ErrorCode::Invalid,
-                "Thông tin đơn vị gửi kèm không hợp lệ hoặc khác đơn vị được đánh giá.",
+                "Thông tin đơn vị gửi kèm khác đơn vị được đánh giá.",
             ));
         }
         if let Some(h) = &u.hamlet_id {
@@ -1414,20 +1645,33 @@ pub async fn process_entry(
         }
         match cache.parents.get(parent).cloned().flatten() {
             Some(p) => {
-                if p.subject_kind != content.subject.kind.code()
-                    || p.subject_id != resolved.subject_id
-                    || p.model != content.model.code()
-                {
+                if !p.precedes(
+                    content.subject.kind.code(),
+                    &resolved.subject_id,
+                    content.model.code(),
+                    i64::from(content.year),
+                    i64::from(content.revision),
+                ) {
                     return Ok(rejected(
                         id,
                         ErrorCode::Invalid,
-                        "Phiếu sửa khác đối tượng hoặc mô hình của phiếu gốc.",
+                        format!("Phiếu gốc {parent} không phải lần đánh giá trước của cùng đối tượng, mô hình và năm; phiếu sửa không được nhận."),
                     ));
                 }
             }
             None => notes.push(format!(
                 "Máy chủ chưa nhận phiếu gốc {parent}; phiếu sửa được nhận như bản đầu tiên."
             )),
+        }
+    }
+
+    // A correction stored earlier may name this assessment as its parent: it is linked (and
+    // this one reads as corrected) only if it truly is a later revision of the same subject,
+    // model and year; otherwise its false claim is cut and this assessment stays current.
+    let mut unlink = None;
+    if let Some((claimant, c)) = cache.claimant(&mut *conn, id).await? {
+        if !content_precedes(&content, &resolved.subject_id, &c) {
+            unlink = Some(claimant);
         }
     }
 
@@ -1450,6 +1694,18 @@ pub async fn process_entry(
             notes.push("Máy chủ chưa có bộ tiêu chí của phiếu; chưa chấm lại được.".to_string());
             None
         }
+        Some(set) if set.model != content.model => {
+            return Ok(rejected(
+                id,
+                ErrorCode::Invalid,
+                format!(
+                    "Bộ tiêu chí {} dùng cho mô hình {}, không phải {}.",
+                    set.id,
+                    set.model.title_vi(),
+                    content.model.title_vi()
+                ),
+            ))
+        }
         Some(set) => match rescore::rescore(&set, &content) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -1464,6 +1720,9 @@ pub async fn process_entry(
 
     if let Some(plan) = plan {
         cache.apply_plan(plan);
+    }
+    if let Some(claimant) = unlink {
+        cache.unlink(id, &claimant);
     }
     let Resolved {
         subject_id,
@@ -1513,8 +1772,13 @@ pub async fn process_batch(
     device: &DeviceAuth,
     entries: &[ManifestEntry],
 ) -> Result<(Vec<EntryResult>, BatchCache), sqlx::Error> {
-    let checked: Vec<Result<Checked, EntryResult>> =
-        entries.iter().map(|e| check(device, e)).collect();
+    use chrono::Datelike;
+    // The latest calendar year anywhere now (UTC+14): a birth year may not be later.
+    let current_year = (chrono::Utc::now() + chrono::Duration::hours(14)).year();
+    let checked: Vec<Result<Checked, EntryResult>> = entries
+        .iter()
+        .map(|e| check(device, e, current_year))
+        .collect();
     let mut cache = BatchCache::new(&device.id);
     let passed: Vec<(&ManifestEntry, &Checked)> = entries
         .iter()

@@ -12,6 +12,7 @@ pub mod api;
 pub mod blobs;
 pub mod cli;
 pub mod clock;
+pub mod content_range;
 pub mod db;
 pub mod intake;
 pub mod qr;

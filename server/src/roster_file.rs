@@ -140,7 +140,7 @@ pub async fn import(
             report.households_skipped += 1;
         } else {
             let rec = record(h, hamlet_id);
-            roster::upsert_household(&mut tx, &rec, "roster").await?;
+            roster::insert_household(&mut tx, &rec, "roster").await?;
             report.households_added += 1;
             report.members_added += rec.members.len() as u64;
         }

@@ -36,7 +36,7 @@ both_backends!(resumable_chunks, |b| {
     assert_eq!(h.status, 200);
     assert_eq!(h.header("upload-offset"), Some("1000"));
     assert_eq!(h.header("blob-status"), Some("partial"));
-    assert!(s.env.partial_path(&sha).exists());
+    assert!(s.env.partial_path(&s.device_id, &sha).exists());
 
     // Wrong offset: 409 with the held offset.
     let r = s
@@ -60,7 +60,7 @@ both_backends!(resumable_chunks, |b| {
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["complete"], true);
     assert_eq!(std::fs::read(s.env.blob_path(&sha)).expect("stored"), data);
-    assert!(!s.env.partial_path(&sha).exists());
+    assert!(!s.env.partial_path(&s.device_id, &sha).exists());
     let h = head(&s);
     assert_eq!(h.header("blob-status"), Some("complete"));
     assert_eq!(h.header("upload-offset"), Some("3000"));
@@ -89,7 +89,7 @@ both_backends!(hash_mismatch_discards, |b| {
         .put_blob(&s.token, &wrong, Some("bytes 50-99/100"), &data[50..]);
     assert_eq!(r.status, 422);
     assert_eq!(r.code(), "hash_mismatch");
-    assert!(!s.env.partial_path(&wrong).exists());
+    assert!(!s.env.partial_path(&s.device_id, &wrong).exists());
     assert!(!s.env.blob_path(&wrong).exists());
     let auth = format!("Bearer {}", s.token);
     let h = s.server.request(
@@ -179,7 +179,7 @@ both_backends!(finish_after_a_crash_before_verification, |b| {
     let s = SERVER.setup(b);
     let data = photo(150_000);
     let sha = sha256_hex(&data);
-    let partial = s.env.partial_path(&sha);
+    let partial = s.env.partial_path(&s.device_id, &sha);
     std::fs::create_dir_all(partial.parent().expect("dir")).expect("mkdir");
     std::fs::write(&partial, &data).expect("partial");
     let auth = format!("Bearer {}", s.token);
@@ -206,7 +206,7 @@ both_backends!(finish_after_a_crash_before_verification, |b| {
     // A partial whose bytes are wrong is discarded with 422, and the upload starts over.
     let other = photo(1000);
     let other_sha = sha256_hex(&photo(1001));
-    let p2 = s.env.partial_path(&other_sha);
+    let p2 = s.env.partial_path(&s.device_id, &other_sha);
     std::fs::write(&p2, &other).expect("bad partial");
     let r = s
         .server

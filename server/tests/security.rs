@@ -14,7 +14,7 @@ both_backends!(tokens, |b| {
         "Bearer ",
         "Bearer nope",
         "Basic abc",
-        &format!("bearer {}", s.token),
+        &format!("Bearer  {}x", s.token),
     ] {
         let r = s.server.request(
             "GET",
@@ -25,6 +25,17 @@ both_backends!(tokens, |b| {
         assert_eq!(r.status, 401, "{auth}");
     }
     assert_eq!(s.server.get("/api/v1/sync?cursor=0", &s.token).status, 200);
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    for scheme in ["bearer", "BEARER", "bEaReR"] {
+        let auth = format!("{scheme} {}", s.token);
+        let r = s.server.request(
+            "GET",
+            "/api/v1/sync?cursor=0",
+            &[("Authorization", &auth)],
+            b"",
+        );
+        assert_eq!(r.status, 200, "{auth}");
+    }
     let list = s.env.admin_json(&["device", "list"]);
     assert_eq!(list[0]["id"], s.device_id.as_str());
     assert_eq!(list[0]["revoked"], false);
@@ -97,8 +108,18 @@ both_backends!(hostile_bodies, |b| {
         assert_eq!(r.status, 400, "{body:?}");
         assert_eq!(r.code(), "bad_request");
     }
-    // No content type at all is still read as JSON, never 415.
-    let r = s.server.request("POST", "/api/v1/enroll", &[], b"{}");
+    // A JSON endpoint wants a JSON content type: none, or another one, is a typed 415.
+    for headers in [&[][..], &[("Content-Type", "text/plain")][..]] {
+        let r = s.server.request("POST", "/api/v1/enroll", headers, b"{}");
+        assert_eq!(r.status, 415, "{headers:?}");
+        assert_eq!(r.code(), "unsupported_media_type");
+    }
+    let r = s.server.request(
+        "POST",
+        "/api/v1/enroll",
+        &[("Content-Type", "application/json; charset=utf-8")],
+        b"{}",
+    );
     assert_eq!(r.status, 400);
     let r = s.server.get("/api/v1/nothing-here", &s.token);
     assert_eq!(r.status, 404);

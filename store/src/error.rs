@@ -21,6 +21,7 @@ pub enum Entity {
     CriteriaSet,
     Commune,
     Province,
+    Photo,
 }
 
 impl Entity {
@@ -37,6 +38,7 @@ impl Entity {
             Entity::CriteriaSet => "bộ tiêu chí",
             Entity::Commune => "xã",
             Entity::Province => "tỉnh",
+            Entity::Photo => "ảnh minh chứng",
         }
     }
 
@@ -53,6 +55,7 @@ impl Entity {
             Entity::CriteriaSet => "criteria set",
             Entity::Commune => "commune",
             Entity::Province => "province",
+            Entity::Photo => "photo",
         }
     }
 }
@@ -142,6 +145,12 @@ pub enum StoreError {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("assessment {id} content does not match its hash")]
     Corrupt { id: String },
+    #[error("database {path} is encrypted: open it with its key")]
+    KeyRequired { path: String },
+    #[error("the key does not open database {path} (a wrong key, or not a database)")]
+    WrongKey { path: String },
+    #[error("database {path} could not be encrypted (it is left clear and intact): {detail}")]
+    EncryptionFailed { path: String, detail: String },
     #[error("internal: {0}")]
     Internal(String),
     #[error("internal: a read or write was started inside another")]
@@ -182,13 +191,17 @@ impl StoreError {
             | StoreError::AlreadyFinalized { .. }
             | StoreError::AlreadyCorrected { .. }
             | StoreError::NotSetAside { .. }
-            | StoreError::HamletClash { .. } => ErrorClass::Input,
+            | StoreError::HamletClash { .. }
+            // The key (passphrase, key file, a phone's keystore entry) is the caller's to fix.
+            | StoreError::KeyRequired { .. }
+            | StoreError::WrongKey { .. } => ErrorClass::Input,
             StoreError::Finalized(_) | StoreError::InUse { .. } => ErrorClass::Conflict,
             StoreError::Sqlite(_)
             | StoreError::Io { .. }
             | StoreError::CorruptSetting { .. }
             | StoreError::SchemaTooNew { .. }
             | StoreError::Corrupt { .. }
+            | StoreError::EncryptionFailed { .. }
             | StoreError::Internal(_)
             | StoreError::NestedTransaction => ErrorClass::Internal,
         }
@@ -302,6 +315,17 @@ impl StoreError {
             ),
             StoreError::Corrupt { id } => {
                 format!("Nội dung phiếu {id} bị hỏng: mã băm không khớp")
+            }
+            StoreError::KeyRequired { .. } => {
+                "Dữ liệu trên máy đã được mã hoá; cần khoá (mật khẩu hoặc tệp khoá) để mở".into()
+            }
+            StoreError::WrongKey { .. } => {
+                "Khoá hoặc mật khẩu không đúng, không mở được dữ liệu đã mã hoá (dữ liệu vẫn nguyên vẹn)"
+                    .into()
+            }
+            StoreError::EncryptionFailed { .. } => {
+                "Không mã hoá được dữ liệu trên máy; dữ liệu cũ vẫn nguyên vẹn. Hãy báo cho cán bộ phụ trách"
+                    .into()
             }
             StoreError::Internal(_) | StoreError::NestedTransaction => {
                 "Lỗi nội bộ của ứng dụng; hãy báo cho cán bộ phụ trách".into()

@@ -5,7 +5,10 @@
 //! - foreign keys on; STRICT tables; finalized assessments made immutable by triggers;
 //! - schema created fresh from `schema.sql`, or upgraded through numbered migrations tracked in
 //!   `PRAGMA user_version` (`schema`);
-//! - all text stored NFC; search and sort columns computed in Rust (`hoctap_domain::text`).
+//! - all text stored NFC; search and sort columns computed in Rust (`hoctap_domain::text`);
+//! - optionally encrypted at rest with SQLCipher (`encryption`): [`Store::open_with_key`]
+//!   creates an encrypted database, opens one, or encrypts a clear one once, crash-safely; a
+//!   keyless [`Store::open`] of an encrypted file is refused with `KeyRequired`.
 //!
 //! In the manner of mozilla/application-services: [`Store::read`] and [`Store::write`] run a
 //! closure on a [`Db`] (a connection, or an `IMMEDIATE` transaction for writes), and the
@@ -17,7 +20,9 @@
 //! offices, enterprises), `history` (every roster change), `roster` (import), `criteria` (installed sets, loaded
 //! once), `assessments` (registration, drafts, finalization, corrections, statuses), `evidence`
 //! (photo rows and links), `summary` (per-model counts), `outbox` (sync state, the outbox, batches,
-//! uploaded photos, sync runs), `apply` (a pulled roster page), `settings`.
+//! uploaded photos, sync runs), `apply` (a pulled roster page), `settings`, `household_page` (a
+//! page of the household list with statuses, for phone screens), `ui_state` (the phone app's
+//! own state, kept across process death).
 
 pub mod apply;
 pub mod assessments;
@@ -25,9 +30,11 @@ pub mod clans;
 pub mod clock;
 pub mod codec;
 pub mod criteria;
+pub mod encryption;
 pub mod error;
 pub mod evidence;
 pub mod history;
+pub mod household_page;
 pub mod households;
 pub mod org_units;
 pub mod outbox;
@@ -36,9 +43,11 @@ pub mod schema;
 pub mod settings;
 pub mod subjects;
 pub mod summary;
+pub mod ui_state;
 pub mod units;
 
 pub use clock::SystemClock;
+pub use encryption::DbKey;
 pub use error::{Result, StoreError};
 
 use hoctap_domain::time::{Clock, Stamp};
@@ -55,6 +64,7 @@ pub struct Store {
     path: Option<PathBuf>,
     clock: Arc<dyn Clock>,
     criteria: criteria::Cache,
+    encrypted: bool,
 }
 
 /// What a data-access function runs on: the store's connection (inside a transaction for
@@ -92,18 +102,17 @@ impl Store {
         Self::open_with_clock(path, Arc::new(SystemClock))
     }
 
-    /// Like [`Store::open`], with the clock every timestamp and id comes from.
+    /// Like [`Store::open`], with the clock every timestamp and id comes from. A clear database
+    /// only: an encrypted file is refused with [`StoreError::KeyRequired`].
     pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                    path: dir.display().to_string(),
-                    source,
-                })?;
-            }
+        create_parent(path)?;
+        if encryption::file_state(path)? == encryption::FileState::Encrypted {
+            return Err(StoreError::KeyRequired {
+                path: path.display().to_string(),
+            });
         }
         let conn = Connection::open(path)?;
-        Self::init(conn, Some(path.to_path_buf()), clock)
+        Self::init(conn, Some(path.to_path_buf()), clock, false)
     }
 
     /// Open the database of a data directory (`DIR/hoctap.db`).
@@ -111,17 +120,55 @@ impl Store {
         Self::open(&dir.join(DB_FILE))
     }
 
+    /// Open (creating if needed) the database at `path` encrypted with `key`. A clear database
+    /// found there is encrypted first, once, crash-safely (`encryption::encrypt_clear_database`).
+    /// A key that does not open the file is [`StoreError::WrongKey`], and nothing is changed.
+    pub fn open_with_key(path: &Path, key: &DbKey) -> Result<Store> {
+        Self::open_with_key_and_clock(path, key, Arc::new(SystemClock))
+    }
+
+    /// [`Store::open_with_key`] on a data directory (`DIR/hoctap.db`).
+    pub fn open_dir_with_key(dir: &Path, key: &DbKey) -> Result<Store> {
+        Self::open_with_key(&dir.join(DB_FILE), key)
+    }
+
+    /// [`Store::open_with_key`] with the clock every timestamp and id comes from.
+    pub fn open_with_key_and_clock(
+        path: &Path,
+        key: &DbKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Store> {
+        create_parent(path)?;
+        if encryption::file_state(path)? == encryption::FileState::Clear {
+            encryption::encrypt_clear_database(path, key)?;
+            tracing::info!(path = %path.display(), "clear database encrypted");
+        }
+        let conn = Connection::open(path)?;
+        encryption::apply_key(&conn, key, path)?;
+        Self::init(conn, Some(path.to_path_buf()), clock, true)
+    }
+
     /// A private in-memory database (tests, pure tools).
     pub fn open_in_memory() -> Result<Store> {
-        Self::init(Connection::open_in_memory()?, None, Arc::new(SystemClock))
+        Self::init(
+            Connection::open_in_memory()?,
+            None,
+            Arc::new(SystemClock),
+            false,
+        )
     }
 
     /// A private in-memory database on a given clock.
     pub fn open_in_memory_with_clock(clock: Arc<dyn Clock>) -> Result<Store> {
-        Self::init(Connection::open_in_memory()?, None, clock)
+        Self::init(Connection::open_in_memory()?, None, clock, false)
     }
 
-    fn init(mut conn: Connection, path: Option<PathBuf>, clock: Arc<dyn Clock>) -> Result<Store> {
+    fn init(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        clock: Arc<dyn Clock>,
+        encrypted: bool,
+    ) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -137,6 +184,7 @@ impl Store {
             path,
             clock,
             criteria: criteria::Cache::default(),
+            encrypted,
         };
         if was > 0 && was < schema::REFOLD_BEFORE {
             // Data the SQL migrations cannot compute (folding is Rust), once after upgrading.
@@ -218,6 +266,11 @@ impl Store {
         &self.clock
     }
 
+    /// Whether the database is encrypted at rest (opened with a key).
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
+    }
+
     /// `PRAGMA integrity_check` → `true` when it answers "ok".
     pub fn integrity_ok(&self) -> Result<bool> {
         self.read(|db| {
@@ -234,4 +287,16 @@ impl Store {
     pub fn conn_for_tests(&self) -> &Connection {
         &self.conn
     }
+}
+
+fn create_parent(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_household_list_index.sql"),
     include_str!("migrations/0004_outbox.sql"),
     include_str!("migrations/0005_roster_editing.sql"),
+    include_str!("migrations/0006_ui_state.sql"),
 ];
 
 /// The schema version this build writes.

@@ -302,3 +302,11 @@ CREATE TABLE assessment_comment (
     at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX assessment_comment_assessment ON assessment_comment (assessment_id, at);
+
+-- The phone app's own state, kept across process death (navigation stack, open assessment, a
+-- photo capture in flight, preferences). Never synced; `hoctap-app` owns keys and JSON values.
+CREATE TABLE ui_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;

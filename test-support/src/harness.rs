@@ -181,8 +181,14 @@ impl Env {
         self.dir.path().join("blobs").join(sha)
     }
 
-    pub fn partial_path(&self, sha: &str) -> PathBuf {
-        self.dir.path().join("blobs").join("partial").join(sha)
+    /// Where the server keeps device `device_id`'s partial upload of a blob.
+    pub fn partial_path(&self, device_id: &str, sha: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("blobs")
+            .join("partial")
+            .join(device_id)
+            .join(sha)
     }
 }
 

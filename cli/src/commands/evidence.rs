@@ -1,4 +1,6 @@
-//! `hoctap evidence ingest|add|list|remove|similar|gc`: the photo pipeline from a terminal.
+//! `hoctap evidence ingest|add|list|remove|similar|gc|export`: the photo pipeline from a
+//! terminal. In an encrypted data directory the photo files are sealed; `export` writes one out
+//! as a clear JPEG.
 
 use crate::error::{CliError, CliResult};
 use crate::output;
@@ -17,8 +19,9 @@ fn options(max_edge: Option<u32>, quality: Option<u8>) -> IngestOptions {
     o
 }
 
-/// `hoctap evidence ingest FILE [--out DIR]`: process one photo; with `--out` into DIR and no
-/// database, else into the data directory's photo store (still no database row).
+/// `hoctap evidence ingest FILE [--out DIR]`: process one photo; with `--out` into DIR (clear
+/// files, no database), else into the data directory's photo store (still no database row;
+/// sealed when the directory is encrypted).
 pub fn ingest(
     data: Option<&Path>,
     file: &Path,
@@ -27,12 +30,22 @@ pub fn ingest(
     quality: Option<u8>,
     json: bool,
 ) -> CliResult {
-    let dir = match out {
-        Some(d) => d.to_path_buf(),
-        None => super::data_dir(data)?.join(hoctap_device::EVIDENCE_DIR),
+    let source = PhotoSource::Path(file);
+    let options = options(max_edge, quality);
+    let photo = match out {
+        Some(d) => evidence::ingest(source, &options, d).map_err(DeviceError::from)?,
+        None => {
+            let dir = super::data_dir(data)?;
+            let encrypted =
+                hoctap_device::Device::data_state(&dir)? == hoctap_device::DataState::Encrypted;
+            if encrypted || super::key::key_given() {
+                super::open_device(data)?.store_photo(source, &options)?
+            } else {
+                evidence::ingest(source, &options, &dir.join(hoctap_device::EVIDENCE_DIR))
+                    .map_err(DeviceError::from)?
+            }
+        }
     };
-    let photo = evidence::ingest(PhotoSource::Path(file), &options(max_edge, quality), &dir)
-        .map_err(DeviceError::from)?;
     if json {
         return output::json(&photo);
     }
@@ -179,4 +192,25 @@ pub fn gc(data: Option<&Path>, json: bool) -> CliResult {
         );
         Ok(())
     }
+}
+
+/// `hoctap evidence export SHA256 OUT [--thumbnail]`: a stored photo (or its thumbnail) as a
+/// clear JPEG file, decrypted when the data directory is encrypted.
+pub fn export(data: Option<&Path>, sha256: &str, out: &Path, thumbnail: bool) -> CliResult {
+    let dev = super::open_device(data)?;
+    let bytes = if thumbnail {
+        dev.thumbnail_bytes(sha256)?
+    } else {
+        dev.photo_bytes(sha256)?
+    };
+    std::fs::write(out, &bytes).map_err(|e| {
+        CliError::failure(format!("Không ghi được tệp {}", out.display()))
+            .with_detail(format!("cannot write {}: {e}", out.display()))
+    })?;
+    outln!(
+        "Đã ghi / written: {} ({} KB)",
+        out.display(),
+        bytes.len() / 1024
+    );
+    Ok(())
 }

@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod groups;
 pub mod households;
 pub mod import;
+pub mod key;
 pub mod roster_edit;
 pub mod score;
 pub mod sync;
@@ -29,11 +30,28 @@ pub fn data_dir(data: Option<&Path>) -> CliResult<PathBuf> {
     })
 }
 
-/// Open (creating if needed) the data directory.
+/// Open (creating if needed) the data directory, with the key the command line gives
+/// (`commands::key`): encrypted, or clear without a key.
 pub fn open_device(data: Option<&Path>) -> CliResult<Device> {
+    use hoctap_device::DeviceError;
     let dir = data_dir(data)?;
-    Device::open(&dir).map_err(|e| match e {
-        hoctap_device::DeviceError::Store(e @ StoreError::SchemaTooNew { .. }) => e.into(),
+    let opened = match key::data_key(&dir)? {
+        Some(k) => Device::open_with_key(&dir, &k),
+        None => Device::open(&dir),
+    };
+    opened.map_err(|e| match e {
+        DeviceError::Store(e @ StoreError::KeyRequired { .. }) => CliError::invalid(format!(
+            "{} — dùng --key-file TỆP hoặc --passphrase (script: $HOCTAP_KEY_FILE, ${})",
+            e.message_vi(),
+            key::PASSPHRASE_ENV
+        ))
+        .with_detail(e.detail()),
+        DeviceError::Store(
+            e @ (StoreError::SchemaTooNew { .. }
+            | StoreError::WrongKey { .. }
+            | StoreError::EncryptionFailed { .. }),
+        ) => e.into(),
+        e @ DeviceError::Key(_) => e.into(),
         other => CliError::failure(format!("Không mở được dữ liệu ở {}", dir.display()))
             .with_detail(other.detail()),
     })

@@ -8,6 +8,7 @@ use super::problem::{FileError, Problem, RowProblem};
 use crate::text;
 use calamine::{Data, Reader, Xlsx};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use unicode_normalization::char::is_combining_mark;
 
 crate::coded_enum! {
@@ -415,6 +416,11 @@ fn check_quotes(raw: &str, delimiter: u8, total_lines: u64) -> Option<(u64, Prob
 // Workbooks
 
 /// A ZIP file: an XLSX workbook's first sheet, or a refusal naming what it is.
+/// Most cells a worksheet's rows may span once laid out, empty cells between filled ones
+/// included (each row up to its last filled cell). A commune's roster is some 25 columns by a
+/// few thousand rows; a phone lays out a million cells in well under 100 MB.
+pub(crate) const MAX_SHEET_CELLS: u64 = 1_000_000;
+
 fn read_zip(bytes: &[u8]) -> Result<(Table, SourceInfo), FileError> {
     let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
     if contains(b"application/vnd.oasis.opendocument") {
@@ -423,26 +429,65 @@ fn read_zip(bytes: &[u8]) -> Result<(Table, SourceInfo), FileError> {
     if !contains(b"xl/workbook.xml") {
         return Err(FileError::NotWorkbook);
     }
-    let mut book = Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|e| FileError::BadWorkbook(e.to_string()))?;
-    let sheet = book.sheet_names().into_iter().next();
-    let range = match book.worksheet_range_at(0) {
-        None => return Err(FileError::NoSheet),
-        Some(r) => r.map_err(|e| FileError::BadWorkbook(e.to_string()))?,
+    let bad = |e: calamine::XlsxError| FileError::BadWorkbook(e.to_string());
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).map_err(bad)?;
+    let Some(sheet) = book.sheet_names().into_iter().next() else {
+        return Err(FileError::NoSheet);
     };
-    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let mut rows = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        // Cells left of the used range are empty: keep column positions as in the sheet.
-        let cells: Vec<String> = std::iter::repeat_n(String::new(), first_col)
-            .chain(row.iter().map(cell_text))
-            .collect();
-        if !cells.iter().all(|c| c.trim().is_empty()) {
-            let line = first_row + i as u64 + 1;
-            rows.push(TableRow { line, cells });
+    // The first sheet's filled cells, one by one, kept sparse. calamine's `worksheet_range`
+    // would lay out the whole rectangle between the outermost cells: two cells far apart (A1
+    // and XFD1048576, in a file of a few hundred bytes) would ask for 17 billion cells.
+    let mut reader = match book.worksheet_cells_reader(&sheet) {
+        Ok(reader) => reader,
+        // A chart sheet first: nothing to read, as an empty sheet.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Err(FileError::Empty),
+        Err(e) => return Err(bad(e)),
+    };
+    let mut filled: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
+    let mut count: u64 = 0;
+    while let Some(cell) = reader.next_cell().map_err(bad)? {
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.trim().is_empty() {
+            continue;
         }
+        count += 1;
+        if count > MAX_SHEET_CELLS {
+            return Err(FileError::TooLarge {
+                max: MAX_SHEET_CELLS,
+            });
+        }
+        let (row, col) = cell.get_position();
+        filled.entry(row).or_default().insert(col, text);
     }
+    drop(reader);
+    // Columns keep their sheet positions (cells left of the filled area are empty), as in a
+    // CSV file saved from the same sheet; the first filled column bounds nothing.
+    let span: u64 = filled
+        .values()
+        .filter_map(|cells| cells.keys().next_back())
+        .map(|&last| u64::from(last) + 1)
+        .sum();
+    if span > MAX_SHEET_CELLS {
+        return Err(FileError::TooLarge {
+            max: MAX_SHEET_CELLS,
+        });
+    }
+    let rows: Vec<TableRow> = filled
+        .into_iter()
+        .map(|(row, cells)| {
+            let width = cells.keys().next_back().map_or(0, |&c| c as usize + 1);
+            let mut line = vec![String::new(); width];
+            for (col, text) in cells {
+                if let Some(slot) = line.get_mut(col as usize) {
+                    *slot = text;
+                }
+            }
+            TableRow {
+                line: u64::from(row) + 1,
+                cells: line,
+            }
+        })
+        .collect();
     let Some((header, rows)) = split_header(rows) else {
         return Err(FileError::Empty);
     };
@@ -460,7 +505,7 @@ fn read_zip(bytes: &[u8]) -> Result<(Table, SourceInfo), FileError> {
             bom: false,
             delimiter: None,
             converted: false,
-            sheet,
+            sheet: Some(sheet),
         },
     ))
 }

@@ -229,6 +229,7 @@ crate::coded_enum! {
         NoSheet = "no_sheet",
         Binary = "binary",
         UnknownEncoding = "unknown_encoding",
+        TooLarge = "too_large",
     }
 }
 
@@ -258,6 +259,8 @@ pub enum FileError {
     Binary,
     #[error("neither UTF-8 nor plausible Windows-1258 (CP1258) text")]
     UnknownEncoding,
+    #[error("the worksheet's rows span more than {max} cells")]
+    TooLarge { max: u64 },
 }
 
 impl FileError {
@@ -274,6 +277,7 @@ impl FileError {
             FileError::NoSheet => FileErrorCode::NoSheet,
             FileError::Binary => FileErrorCode::Binary,
             FileError::UnknownEncoding => FileErrorCode::UnknownEncoding,
+            FileError::TooLarge { .. } => FileErrorCode::TooLarge,
         }
     }
 
@@ -299,6 +303,11 @@ impl FileError {
             }
             FileError::UnknownEncoding => {
                 "Tệp không phải văn bản UTF-8 và cũng không đọc được theo bảng mã Windows-1258 (CP1258)."
+            }
+            FileError::TooLarge { max } => {
+                return format!(
+                    "Trang tính quá lớn: các hàng có dữ liệu trải trên hơn {max} ô (thường do một ô lạc ở cột hoặc hàng rất xa). Hãy xoá các ô thừa ngoài danh sách, hoặc chép riêng danh sách sang một tệp mới, rồi lưu lại."
+                )
             }
         };
         format!("{what} {HOW_TO_SAVE}")

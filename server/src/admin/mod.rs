@@ -5,11 +5,12 @@ mod clans;
 mod devices;
 mod enroll;
 mod review;
+mod roster;
 mod setup;
 
 use crate::cli::{
     AdminCommand, ClanCommand, CriteriaCommand, DeviceCommand, HamletCommand, ImportCommand,
-    UnitCommand, UserCommand,
+    RosterCommand, UnitCommand, UserCommand,
 };
 use crate::db::{Db, DbError};
 use serde::Serialize;
@@ -120,6 +121,21 @@ pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
                 json,
             } => clans::unit_add(db, &name, &kind, hamlet.as_deref(), json).await,
             UnitCommand::List { json } => clans::unit_list(db, json).await,
+        },
+        AdminCommand::Roster { command } => match command {
+            RosterCommand::Changes { all, json } => roster::changes(db, all, json).await,
+            RosterCommand::Apply { id, by, json } => {
+                roster::apply(db, &id, by.as_deref(), json).await
+            }
+            RosterCommand::Dismiss { id, note, by, json } => {
+                roster::dismiss(db, &id, by.as_deref(), note.as_deref(), json).await
+            }
+            RosterCommand::RemoveMember {
+                member,
+                reason,
+                by,
+                json,
+            } => roster::remove_member(db, &member, &reason, by.as_deref(), json).await,
         },
         AdminCommand::Return {
             assessment,

@@ -4,7 +4,7 @@
 //! outside the device's hamlets is refused whole with 403 (nothing is stored).
 
 use super::auth::Device;
-use super::body::{body_error, json};
+use super::body::{body_error, json, require_json};
 use super::error::ApiFailure;
 use super::{server_time, AppState};
 use crate::db::assessments;
@@ -13,10 +13,12 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hoctap_domain::assessment::sha256_hex;
-use hoctap_domain::protocol::{BatchRequest, BatchResponse, EntryStatus, ErrorCode};
+use hoctap_domain::protocol::{
+    BatchRequest, BatchResponse, EntryStatus, ErrorCode, MAX_BATCH_ENTRIES,
+};
 
 fn json_response(body: String) -> Response {
     (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response()
@@ -42,15 +44,22 @@ pub async fn put_batch(
     State(state): State<AppState>,
     Device(device): Device,
     Path(batch_uuid): Path<String>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiFailure> {
     let batch_uuid = uuid::Uuid::parse_str(&batch_uuid)
         .map_err(|_| ApiFailure::bad_request("batch id must be a UUID"))?
         .hyphenated()
         .to_string();
+    require_json(&headers)?;
     let body = body.map_err(body_error)?;
     let request_sha256 = sha256_hex(&body);
     let req: BatchRequest = json(&body)?;
+    if req.assessments.len() > MAX_BATCH_ENTRIES {
+        return Err(ApiFailure::too_large(format!(
+            "a batch may hold at most {MAX_BATCH_ENTRIES} assessments"
+        )));
+    }
 
     let mut tx = state.db.begin_write().await?;
     if let Some(stored) = assessments::batch(&mut tx, &batch_uuid).await? {

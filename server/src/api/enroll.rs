@@ -1,12 +1,17 @@
 //! `POST /enroll`: a one-time code becomes a device with a bearer token and a hamlet scope.
+//! Attempts are rate limited per client address (`--enroll-rate-limit`), so codes cannot be
+//! tried in bulk; the request's fields are bounded (`hoctap_domain::protocol_check`).
 
-use super::body::{body_error, json};
+use super::body::{body_error, json, require_json};
+use super::conn::ClientAddr;
 use super::error::ApiFailure;
 use super::{server_time, AppState};
 use crate::db::devices;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::{HeaderValue, RETRY_AFTER};
+use axum::http::HeaderMap;
 use axum::Json;
 use hoctap_domain::assessment::sha256_hex;
 use hoctap_domain::protocol::{EnrollRequest, EnrollResponse, ErrorCode, Scope};
@@ -21,9 +26,28 @@ pub fn new_token() -> String {
 
 pub async fn enroll(
     State(state): State<AppState>,
+    ConnectInfo(ClientAddr(client)): ConnectInfo<ClientAddr>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<EnrollResponse>, ApiFailure> {
+    if let Err(wait) = state.enroll_limiter.check(&client.ip().to_string()) {
+        let secs = wait.as_secs().max(1);
+        return Err(ApiFailure::new(
+            ErrorCode::RateLimited,
+            "Thử đăng ký quá nhiều lần, vui lòng chờ một chút.",
+            format!("enrollment attempts from this address are rate limited; retry after {secs} s"),
+        )
+        .with_header(RETRY_AFTER, HeaderValue::from(secs)));
+    }
+    require_json(&headers)?;
     let req: EnrollRequest = json(&body.map_err(body_error)?)?;
+    req.check().map_err(|e| {
+        ApiFailure::new(
+            ErrorCode::BadRequest,
+            format!("Yêu cầu đăng ký không hợp lệ: {}", e.message_vi()),
+            e.to_string(),
+        )
+    })?;
     let token = new_token();
     let enrolled = devices::enroll(
         &state.db,

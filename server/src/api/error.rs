@@ -120,6 +120,22 @@ pub async fn typed_errors(resp: Response) -> Response {
     }
     let failure = match status {
         StatusCode::PAYLOAD_TOO_LARGE => ApiFailure::too_large("request body too large"),
+        // tower-http's decompression refuses an unknown `Content-Encoding` with 415 and an
+        // `Accept-Encoding` header naming the ones it takes (RFC 9110 §15.5.16).
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+            if resp.headers().contains_key(header::ACCEPT_ENCODING) =>
+        {
+            ApiFailure::new(
+                ErrorCode::UnsupportedMediaType,
+                "Máy chủ không nhận dữ liệu nén theo cách này; hãy gửi không nén hoặc nén gzip.",
+                "unsupported content encoding",
+            )
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiFailure::new(
+            ErrorCode::UnsupportedMediaType,
+            "Dữ liệu gửi lên phải ở dạng JSON (Content-Type: application/json).",
+            "unsupported media type",
+        ),
         StatusCode::NOT_FOUND => ApiFailure::not_found("no such route"),
         StatusCode::UNAUTHORIZED => ApiFailure::unauthorized("unauthorized"),
         StatusCode::TOO_MANY_REQUESTS => ApiFailure::new(
@@ -132,7 +148,7 @@ pub async fn typed_errors(resp: Response) -> Response {
     };
     let mut out = failure.into_response();
     // 405 keeps its status and `Allow` header (no error code of its own); every other refusal
-    // takes its code's status (so axum's 415/422 become 400 bad_request).
+    // takes its code's status (so axum's 422 becomes 400 bad_request).
     if status == StatusCode::METHOD_NOT_ALLOWED {
         *out.status_mut() = status;
     }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod batches;
 pub mod blobs;
 pub mod body;
+pub mod conn;
 pub mod enroll;
 pub mod error;
 pub mod heartbeat;
@@ -12,7 +13,7 @@ pub mod openapi;
 pub mod ratelimit;
 pub mod sync;
 
-use crate::blobs::BlobStore;
+use crate::blobs::{BlobStore, PartialLimits};
 use crate::db::Db;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, head, post, put};
@@ -30,7 +31,11 @@ use tower_http::LatencyUnit;
 pub struct AppState {
     pub db: Db,
     pub blobs: Arc<dyn BlobStore>,
+    /// Bounds on each device's partial blob uploads.
+    pub partial_limits: PartialLimits,
     pub limiter: Arc<ratelimit::RateLimiter>,
+    /// `POST /enroll` attempts per client address.
+    pub enroll_limiter: Arc<ratelimit::RateLimiter>,
 }
 
 /// The whole application.
@@ -76,15 +81,42 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve until `shutdown` completes, then finish the requests in flight.
+/// Serve until `shutdown` completes, then finish the requests in flight. Connections answer
+/// hyper's own refusals with typed errors and tell handlers the client's address (`conn`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        conn::TypedListener(listener),
+        router(state).into_make_service_with_connect_info::<conn::ClientAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Remove partial blob uploads untouched for `ttl`, every `every`, for as long as the server
+/// runs (see `blobs`). Failures are logged; the next round tries again.
+pub fn spawn_partial_cleanup(
+    blobs: Arc<dyn BlobStore>,
+    ttl: std::time::Duration,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let store = blobs.clone();
+            match tokio::task::spawn_blocking(move || store.expire_partials(ttl)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(removed = n, "expired partial blob uploads removed"),
+                Ok(Err(e)) => tracing::error!(error = %e, "partial blob cleanup failed"),
+                Err(e) => tracing::error!(error = %e, "partial blob cleanup task failed"),
+            }
+        }
+    })
 }
 
 /// SIGTERM or Ctrl-C. The handlers are installed now (before the address is announced), so a

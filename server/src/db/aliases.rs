@@ -6,7 +6,7 @@
 use super::{in_list, next_seq, now, MAX_BINDS};
 use hoctap_domain::protocol::HouseholdRecord;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Where a held household is and who made it (`roster`, `device:<id>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +16,7 @@ pub struct HeldHousehold {
 }
 
 impl HeldHousehold {
-    /// Whether a device made it (then that device's copy replaces it); a roster household only
-    /// ever gains members from a device's copy.
+    /// Whether a device made it (`device:<id>`), not the roster.
     pub fn made_by_device(&self) -> bool {
         self.origin.starts_with("device:")
     }
@@ -121,11 +120,18 @@ pub async fn hamlet_households(
         .collect()
 }
 
-/// A held household with its members, as a record.
+/// A held household with every member (removed ones too), and which members are removed.
+#[derive(Debug, Clone)]
+pub struct HeldRecord {
+    pub record: HouseholdRecord,
+    pub removed: HashSet<String>,
+}
+
+/// A held household with its members (removed ones too), as a record.
 pub async fn household_record(
     conn: &mut AnyConnection,
     id: &str,
-) -> Result<Option<HouseholdRecord>, sqlx::Error> {
+) -> Result<Option<HeldRecord>, sqlx::Error> {
     let Some(r) = sqlx::query(
         "SELECT id, hamlet_id, head, address, phone, roster_code FROM households WHERE id = $1",
     )
@@ -135,15 +141,23 @@ pub async fn household_record(
     else {
         return Ok(None);
     };
-    let members = super::roster::members_of(&mut *conn, id).await?;
-    Ok(Some(HouseholdRecord {
-        id: r.try_get("id")?,
-        hamlet_id: r.try_get("hamlet_id")?,
-        head: r.try_get("head")?,
-        address: r.try_get("address")?,
-        phone: r.try_get("phone")?,
-        roster_code: r.try_get("roster_code")?,
-        members,
+    let all = super::roster::all_members_of(&mut *conn, id).await?;
+    let removed = all
+        .iter()
+        .filter(|(_, removed)| *removed)
+        .map(|(m, _)| m.id.clone())
+        .collect();
+    Ok(Some(HeldRecord {
+        record: HouseholdRecord {
+            id: r.try_get("id")?,
+            hamlet_id: r.try_get("hamlet_id")?,
+            head: r.try_get("head")?,
+            address: r.try_get("address")?,
+            phone: r.try_get("phone")?,
+            roster_code: r.try_get("roster_code")?,
+            members: all.into_iter().map(|(m, _)| m).collect(),
+        },
+        removed,
     }))
 }
 

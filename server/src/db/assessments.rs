@@ -139,19 +139,26 @@ pub async fn insert_many(
     Ok(())
 }
 
-/// The blobs among `shas` held complete (verified), one query per [`MAX_BINDS`] names.
+/// The blobs among `shas` held complete that `device` proved it holds (it uploaded them, or
+/// an assessment of its names them): a device never learns of another device's photos.
 pub async fn complete_blobs(
     conn: &mut AnyConnection,
+    device_id: &str,
     shas: &[&str],
 ) -> Result<HashSet<String>, sqlx::Error> {
     let mut out = HashSet::new();
     for chunk in shas.chunks(MAX_BINDS) {
         let sql = format!(
-            "SELECT sha256 FROM blobs WHERE complete = 1 AND sha256 IN ({})",
-            in_list(chunk.len())
+            "SELECT b.sha256 FROM blobs b
+             JOIN blob_holders h ON h.sha256 = b.sha256 AND h.device_id = $1
+             WHERE b.complete = 1 AND b.sha256 IN ({})",
+            (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         // Only numbered placeholders are formatted into the SQL.
-        let mut query = sqlx::query(AssertSqlSafe(sql));
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(device_id);
         for sha in chunk {
             query = query.bind(*sha);
         }
@@ -162,37 +169,44 @@ pub async fn complete_blobs(
     Ok(out)
 }
 
-/// Record how much of a blob is held, and whether it is complete.
+/// Whether `device` proved it holds the complete blob `sha256`.
+pub async fn holds_blob(db: &Db, sha256: &str, device_id: &str) -> Result<bool, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    Ok(!complete_blobs(&mut conn, device_id, &[sha256])
+        .await?
+        .is_empty())
+}
+
+/// Record a complete blob of `bytes` bytes, and that `device` holds it (it sent every byte).
 pub async fn record_blob(
     db: &Db,
     sha256: &str,
     bytes: u64,
-    complete: bool,
+    device_id: &str,
 ) -> Result<(), sqlx::Error> {
     let stamp = now();
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO blobs (sha256, bytes, complete, created_at, completed_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (sha256) DO UPDATE SET bytes = excluded.bytes, complete = excluded.complete,
+         VALUES ($1, $2, 1, $3, $3)
+         ON CONFLICT (sha256) DO UPDATE SET bytes = excluded.bytes, complete = 1,
              completed_at = COALESCE(blobs.completed_at, excluded.completed_at)",
     )
     .bind(sha256)
     .bind(i64::try_from(bytes).unwrap_or(i64::MAX))
-    .bind(flag(complete))
     .bind(&stamp)
-    .bind(complete.then_some(stamp.clone()))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
-}
-
-/// Forget a discarded partial blob.
-pub async fn forget_blob(db: &Db, sha256: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM blobs WHERE sha256 = $1 AND complete = 0")
-        .bind(sha256)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    sqlx::query(
+        "INSERT INTO blob_holders (sha256, device_id, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (sha256, device_id) DO NOTHING",
+    )
+    .bind(sha256)
+    .bind(device_id)
+    .bind(&stamp)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 /// A stored batch: who sent it, the hash of its body and the answer given.
@@ -630,6 +644,27 @@ pub struct Parent {
     pub subject_kind: String,
     pub subject_id: String,
     pub model: String,
+    pub year: i64,
+    pub revision: i64,
+}
+
+impl Parent {
+    /// Whether this assessment is an earlier revision of an assessment of `subject` (kind and
+    /// resolved id) with `model` for `year`, at `revision`: what a correction's parent must be.
+    pub fn precedes(
+        &self,
+        subject_kind: &str,
+        subject_id: &str,
+        model: &str,
+        year: i64,
+        revision: i64,
+    ) -> bool {
+        self.subject_kind == subject_kind
+            && self.subject_id == subject_id
+            && self.model == model
+            && self.year == year
+            && self.revision < revision
+    }
 }
 
 /// The held assessments among `ids`, as parents.
@@ -640,7 +675,8 @@ pub async fn parents(
     let mut out = HashMap::new();
     for chunk in ids.chunks(MAX_BINDS) {
         let sql = format!(
-            "SELECT id, subject_kind, subject_id, model FROM assessments WHERE id IN ({})",
+            "SELECT id, subject_kind, subject_id, model, year, revision FROM assessments
+             WHERE id IN ({})",
             in_list(chunk.len())
         );
         // Only numbered placeholders are formatted into the SQL.
@@ -655,11 +691,29 @@ pub async fn parents(
                     subject_kind: r.try_get(1)?,
                     subject_id: r.try_get(2)?,
                     model: r.try_get(3)?,
+                    year: r.try_get(4)?,
+                    revision: r.try_get(5)?,
                 },
             );
         }
     }
     Ok(out)
+}
+
+/// Cut the parent link of these corrections (their claim on a parent proved false when the
+/// parent arrived: another subject, model or year, or not an earlier revision).
+pub async fn unlink_corrections(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<(), sqlx::Error> {
+    for id in ids {
+        tracing::warn!(correction = %id, "parent link cut: not an earlier revision of its subject");
+        sqlx::query("UPDATE assessments SET parent_id = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The held corrections of the assessments among `ids`: parent id → the correction's id.

@@ -8,6 +8,7 @@ pub mod clans;
 pub mod devices;
 pub mod places;
 pub mod roster;
+pub mod roster_changes;
 pub mod scratch;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -71,6 +72,13 @@ fn migrator() -> Migrator {
             "place_geo".into(),
             MigrationType::Simple,
             include_str!("../../migrations/0003_place_geo.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            4,
+            "integrity".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/0004_integrity.sql").into_sql_str(),
             false,
         ),
     ])

@@ -1,5 +1,7 @@
-//! Hamlets, households and members: roster writes (admin imports, device-created households)
-//! and the incremental, scope-filtered reads behind `GET /sync`.
+//! Hamlets, households and members: roster writes (admin imports, device-created households,
+//! members added from a device's copy — inserts only: nothing held is overwritten or deleted here,
+//! see `roster_changes`) and the incremental, scope-filtered reads behind `GET /sync` (removed
+//! members are not sent).
 
 use super::{flag, in_list, next_seq, next_seqs, now, opt_flag, placeholders, Db, MAX_BINDS};
 use hoctap_domain::model::{Schooling, Sex};
@@ -9,7 +11,7 @@ use hoctap_domain::text;
 use hoctap_domain::units::HamletKind;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Key under which hamlet names are unique (case and diacritics ignored).
 pub fn hamlet_key(name: &str) -> String {
@@ -184,46 +186,24 @@ fn sex_code(s: Sex) -> &'static str {
     }
 }
 
-/// Insert or replace a household and its members (members not in the record are removed).
-/// Every row written takes a new change number so devices in the hamlet receive it.
-pub async fn upsert_household(
+/// Insert a new household with its members. Every row written takes a new change number so
+/// devices in the hamlet receive it. Nothing held is changed: a household or member id the
+/// server already holds is left as it is (a device's data never overwrites the roster).
+pub async fn insert_household(
     conn: &mut AnyConnection,
     rec: &HouseholdRecord,
     origin: &str,
 ) -> Result<(), sqlx::Error> {
-    upsert_disjoint(conn, std::slice::from_ref(rec), origin).await
-}
-
-/// [`upsert_household`] for each record in order, with a few multi-row statements when the
-/// records name distinct households and distinct members (then the order of the statements
-/// cannot change the outcome); otherwise one record after the other.
-pub async fn upsert_households(
-    conn: &mut AnyConnection,
-    recs: &[HouseholdRecord],
-    origin: &str,
-) -> Result<(), sqlx::Error> {
-    let mut households = HashSet::new();
-    let mut members = HashSet::new();
-    let disjoint = recs.iter().all(|r| {
-        households.insert(r.id.as_str()) && r.members.iter().all(|m| members.insert(m.id.as_str()))
-    });
-    if disjoint {
-        return upsert_disjoint(conn, recs, origin).await;
-    }
-    for rec in recs {
-        upsert_household(&mut *conn, rec, origin).await?;
-    }
-    Ok(())
+    insert_households(conn, std::slice::from_ref(rec), origin).await
 }
 
 /// Columns bound per household row and per member row.
 const HOUSEHOLD_COLUMNS: usize = 9;
 const MEMBER_COLUMNS: usize = 13;
 
-/// Upsert records naming distinct households and distinct members: the change numbers are
-/// taken together (in record order), the households written, their old members removed and
-/// the listed members written, each with multi-row statements.
-async fn upsert_disjoint(
+/// Insert new households with their members, with multi-row statements: the change numbers are
+/// taken together (in record order). Ids the server already holds are skipped, never updated.
+pub async fn insert_households(
     conn: &mut AnyConnection,
     recs: &[HouseholdRecord],
     origin: &str,
@@ -242,10 +222,7 @@ async fn upsert_disjoint(
             "INSERT INTO households (id, hamlet_id, head, address, phone, roster_code, origin,
                  updated_at, seq)
              VALUES {}
-             ON CONFLICT (id) DO UPDATE SET hamlet_id = excluded.hamlet_id, head = excluded.head,
-                 address = excluded.address, phone = excluded.phone,
-                 roster_code = excluded.roster_code, updated_at = excluded.updated_at,
-                 seq = excluded.seq",
+             ON CONFLICT (id) DO NOTHING",
             placeholders(chunk.len(), HOUSEHOLD_COLUMNS)
         );
         // Only numbered placeholders are formatted into the SQL.
@@ -264,18 +241,6 @@ async fn upsert_disjoint(
         }
         query.execute(&mut *conn).await?;
     }
-    for chunk in recs.chunks(MAX_BINDS) {
-        let sql = format!(
-            "DELETE FROM members WHERE household_id IN ({})",
-            in_list(chunk.len())
-        );
-        // Only numbered placeholders are formatted into the SQL.
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for rec in chunk {
-            query = query.bind(rec.id.as_str());
-        }
-        query.execute(&mut *conn).await?;
-    }
     let members: Vec<(i64, &str, usize, &MemberRecord)> = stamped
         .iter()
         .flat_map(|(seq, rec)| {
@@ -291,7 +256,42 @@ async fn upsert_disjoint(
     Ok(())
 }
 
-/// Upsert members: (change number, household id, position, member) each.
+/// Add members to held households: `(household id, [(position, member)])`. Members whose id
+/// the server holds (in any household) are skipped, never moved or overwritten; each household
+/// then takes a new change number (with its members) so devices receive it.
+pub async fn add_members(
+    conn: &mut AnyConnection,
+    additions: &[(String, Vec<(usize, MemberRecord)>)],
+) -> Result<(), sqlx::Error> {
+    for (household, members) in additions {
+        if members.is_empty() {
+            continue;
+        }
+        let seq = next_seq(&mut *conn).await?;
+        let rows: Vec<(i64, &str, usize, &MemberRecord)> = members
+            .iter()
+            .map(|(position, m)| (seq, household.as_str(), *position, m))
+            .collect();
+        for chunk in rows.chunks(MAX_BINDS / MEMBER_COLUMNS) {
+            insert_members(&mut *conn, chunk).await?;
+        }
+        sqlx::query("UPDATE households SET seq = $1, updated_at = $2 WHERE id = $3")
+            .bind(seq)
+            .bind(now())
+            .bind(household)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE members SET seq = $1 WHERE household_id = $2")
+            .bind(seq)
+            .bind(household)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Insert members: (change number, household id, position, member) each; an id the server
+/// holds already is skipped.
 async fn insert_members(
     conn: &mut AnyConnection,
     rows: &[(i64, &str, usize, &MemberRecord)],
@@ -300,13 +300,7 @@ async fn insert_members(
         "INSERT INTO members (id, household_id, position, name, birth_year, sex, relation,
              schooling, literate, cdht, cdht_group, unable_to_learn, seq)
          VALUES {}
-         ON CONFLICT (id) DO UPDATE SET household_id = excluded.household_id,
-             position = excluded.position, name = excluded.name,
-             birth_year = excluded.birth_year, sex = excluded.sex,
-             relation = excluded.relation, schooling = excluded.schooling,
-             literate = excluded.literate, cdht = excluded.cdht,
-             cdht_group = excluded.cdht_group, unable_to_learn = excluded.unable_to_learn,
-             seq = excluded.seq",
+         ON CONFLICT (id) DO NOTHING",
         placeholders(rows.len(), MEMBER_COLUMNS)
     );
     // Only numbered placeholders are formatted into the SQL.
@@ -331,13 +325,27 @@ async fn insert_members(
     Ok(())
 }
 
+/// The members of a household that are not removed, in roster order (what devices receive).
 pub(crate) async fn members_of(
     conn: &mut AnyConnection,
     household_id: &str,
 ) -> Result<Vec<MemberRecord>, sqlx::Error> {
+    Ok(all_members_of(conn, household_id)
+        .await?
+        .into_iter()
+        .filter(|(_, removed)| !removed)
+        .map(|(m, _)| m)
+        .collect())
+}
+
+/// Every member of a household, removed ones too (`true`), in roster order.
+pub(crate) async fn all_members_of(
+    conn: &mut AnyConnection,
+    household_id: &str,
+) -> Result<Vec<(MemberRecord, bool)>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, name, birth_year, sex, relation, schooling, literate, cdht, cdht_group,
-             unable_to_learn
+             unable_to_learn, removed_at
          FROM members WHERE household_id = $1 ORDER BY position, id",
     )
     .bind(household_id)
@@ -345,7 +353,8 @@ pub(crate) async fn members_of(
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(MemberRecord {
+            let removed = r.try_get::<Option<String>, _>("removed_at")?.is_some();
+            let member = MemberRecord {
                 id: r.try_get("id")?,
                 name: r.try_get("name")?,
                 birth_year: r
@@ -364,7 +373,8 @@ pub(crate) async fn members_of(
                 cdht: r.try_get::<Option<i64>, _>("cdht")?.map(|v| v != 0),
                 cdht_group: r.try_get("cdht_group")?,
                 unable_to_learn: r.try_get::<i64, _>("unable_to_learn")? != 0,
-            })
+            };
+            Ok((member, removed))
         })
         .collect()
 }
