@@ -44,6 +44,8 @@ pub enum KeyError {
     BadKeyFile { path: PathBuf },
     #[error("the passphrase is empty")]
     EmptyPassphrase,
+    #[error("{} is encrypted but has no passphrase file ({KDF_FILE}): it was encrypted with a key file, or that file was lost", .dir.display())]
+    NoPassphraseFile { dir: PathBuf },
     #[error("passphrase file {} is damaged: {detail}", .path.display())]
     BadKdfFile { path: PathBuf, detail: String },
     #[error("I/O error on {}: {source}", .path.display())]
@@ -68,6 +70,7 @@ impl KeyError {
                 | KeyError::KeyFile { .. }
                 | KeyError::BadKeyFile { .. }
                 | KeyError::EmptyPassphrase
+                | KeyError::NoPassphraseFile { .. }
         )
     }
 
@@ -86,6 +89,9 @@ impl KeyError {
                 2 * KEY_LEN
             ),
             KeyError::EmptyPassphrase => "Mật khẩu không được để trống".into(),
+            KeyError::NoPassphraseFile { .. } => format!(
+                "Dữ liệu này không được mã hoá bằng mật khẩu (không có tệp {KDF_FILE}); hãy mở bằng tệp khoá"
+            ),
             KeyError::BadKdfFile { path, .. } => format!(
                 "Tệp thông số mật khẩu {} bị hỏng; không tạo được khoá từ mật khẩu",
                 path.display()
@@ -152,7 +158,9 @@ impl DataKey {
 
     /// The key a passphrase gives for the data directory `dir`: argon2id over the passphrase
     /// (NFC, so every Vietnamese keyboard gives the same bytes) with the directory's salt from
-    /// `DIR/hoctap.kdf`, which is created with a new random salt when missing.
+    /// `DIR/hoctap.kdf`, which is created with a new random salt when missing — unless the
+    /// directory is already encrypted (with a key file): then `NoPassphraseFile`, and nothing is
+    /// written.
     pub fn from_passphrase(dir: &Path, passphrase: &str) -> Result<DataKey, KeyError> {
         let normalized = Zeroizing::new(hoctap_domain::text::nfc(passphrase));
         if normalized.trim().is_empty() {
@@ -160,7 +168,20 @@ impl DataKey {
         }
         let params = match KdfParams::read(dir)? {
             Some(p) => p,
-            None => KdfParams::create(dir)?,
+            None => {
+                let db = dir.join(hoctap_store::DB_FILE);
+                let state =
+                    hoctap_store::encryption::file_state(&db).map_err(|e| KeyError::Io {
+                        path: db.clone(),
+                        source: std::io::Error::other(e.to_string()),
+                    })?;
+                if state == hoctap_store::encryption::FileState::Encrypted {
+                    return Err(KeyError::NoPassphraseFile {
+                        dir: dir.to_path_buf(),
+                    });
+                }
+                KdfParams::create(dir)?
+            }
         };
         params.derive(normalized.as_bytes(), &kdf_path(dir))
     }
