@@ -266,7 +266,6 @@ fn assert_typed_and_clean(bytes: &[u8], what: &str) -> Result<(), EvidenceError>
 #[test]
 fn truncated_jpegs_are_typed_errors() {
     let good = read("gps/DSCN0010.jpg");
-    let started = std::time::Instant::now();
     for k in 0..40 {
         let cut = good.len() * k / 40;
         let r = assert_typed_and_clean(&good[..cut], &format!("truncated at {cut}"));
@@ -280,7 +279,6 @@ fn truncated_jpegs_are_typed_errors() {
         let r = assert_typed_and_clean(&good[..cut], "tail truncation");
         assert!(r.is_err(), "truncated at {cut} of {}", good.len());
     }
-    assert!(started.elapsed() < Duration::from_secs(10));
 }
 
 /// Start of the entropy-coded data: just after the first SOS segment.
@@ -328,7 +326,6 @@ fn flip_entropy_byte(good: &[u8], rng: &mut impl Rng) -> Vec<u8> {
 #[test]
 fn flipped_bytes_in_compressed_data_are_mostly_refused_never_crash() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
-    let started = std::time::Instant::now();
     let mut lines = Vec::new();
     let (mut total, mut refused) = (0, 0);
     for rel in [
@@ -375,7 +372,6 @@ fn flipped_bytes_in_compressed_data_are_mostly_refused_never_crash() {
         refused * 4 >= total,
         "only {refused}/{total} flipped files were refused"
     );
-    assert!(started.elapsed() < Duration::from_secs(60));
 }
 
 /// Random bit flips anywhere in the file (headers, tables, metadata, data): typed error or a
@@ -522,7 +518,6 @@ fn empty_text_heic_and_lying_headers_are_typed_errors() {
     }
     jpeg[sof + 5..sof + 7].copy_from_slice(&60000u16.to_be_bytes());
     jpeg[sof + 7..sof + 9].copy_from_slice(&60000u16.to_be_bytes());
-    let t = std::time::Instant::now();
     let r = assert_typed_and_clean(&jpeg, "60000x60000");
     assert!(
         matches!(
@@ -535,7 +530,6 @@ fn empty_text_heic_and_lying_headers_are_typed_errors() {
         ),
         "{r:?}"
     );
-    assert!(t.elapsed() < Duration::from_secs(1));
 
     // PNG whose IHDR lies: huge (caught before decoding) and bigger than its data.
     let png = make_png(64, 48);
