@@ -301,14 +301,19 @@ impl BlobStore for FsBlobStore {
                         got: offset,
                     });
                 }
-                // A new upload: within the device's bounds, its TOTAL recorded first.
+                // A new upload: within the device's bounds, its TOTAL recorded first. One that
+                // holds every byte at once is verified now and never stays partial, so a device
+                // whose quota is full can still send whole photos.
                 let quota = self.lock(format!("{}/", owner.as_str()));
                 let _quota = match quota.lock() {
                     Ok(g) => g,
                     Err(poisoned) => poisoned.into_inner(),
                 };
                 let (partials, bytes) = self.usage(owner)?;
-                if partials >= limits.max_partials || bytes.saturating_add(total) > limits.max_bytes
+                let whole = data.len() as u64 >= total;
+                if !whole
+                    && (partials >= limits.max_partials
+                        || bytes.saturating_add(total) > limits.max_bytes)
                 {
                     return Err(BlobError::Quota { partials, bytes });
                 }

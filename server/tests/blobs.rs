@@ -218,3 +218,187 @@ both_backends!(finish_after_a_crash_before_verification, |b| {
     let r = s.server.put_blob(&s.token, &sha, Some(range), b"x");
     assert_eq!(r.status, 400);
 });
+
+fn head_blob(s: &Setup, token: &str, sha: &str) -> Resp {
+    let auth = format!("Bearer {token}");
+    s.server.request(
+        "HEAD",
+        &format!("/api/v1/blobs/{sha}"),
+        &[("Authorization", &auth)],
+        b"",
+    )
+}
+
+both_backends!(total_is_fixed_by_the_first_chunk, |b| {
+    let s = SERVER.setup(b);
+    let data = photo(3000);
+    let sha = sha256_hex(&data);
+    let r = s
+        .server
+        .put_blob(&s.token, &sha, Some("bytes 0-999/3000"), &data[..1000]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    // A later chunk declaring another TOTAL (larger, or one it would complete) is refused.
+    for range in ["bytes 1000-1999/5000", "bytes 1000-1999/2000"] {
+        let r = s
+            .server
+            .put_blob(&s.token, &sha, Some(range), &data[1000..2000]);
+        assert_eq!(r.status, 400, "{range}: {}", r.text());
+        assert_eq!(r.code(), "bad_request");
+        assert!(r.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("3000")));
+        let h = head_blob(&s, &s.token, &sha);
+        assert_eq!(h.header("upload-offset"), Some("1000"));
+        assert_eq!(h.header("blob-status"), Some("partial"));
+    }
+    // The finish request (`bytes */TOTAL`) cannot change it either.
+    let r = s.server.put_blob(&s.token, &sha, Some("bytes */1000"), b"");
+    assert_ne!(r.status, 200, "{}", r.text());
+    assert!(!s.env.blob_path(&sha).exists());
+    // The declared TOTAL still completes it.
+    let r = s
+        .server
+        .put_blob(&s.token, &sha, Some("bytes 1000-2999/3000"), &data[1000..]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("blob-status"), Some("complete"));
+    assert_eq!(std::fs::read(s.env.blob_path(&sha)).expect("blob"), data);
+});
+
+both_backends!(partial_uploads_have_a_per_device_quota, |b| {
+    // Defaults: 16 partial uploads, 100 MiB declared in all.
+    let s = SERVER.setup(b);
+    let declared = format!("bytes 0-0/{MAX_BLOB}");
+    let mut statuses = Vec::new();
+    for i in 0..8u32 {
+        let sha = sha256_hex(format!("big {i}").as_bytes());
+        let r = s.server.put_blob(&s.token, &sha, Some(&declared), b"x");
+        if r.status != 200 {
+            assert_eq!(r.status, 429, "{}", r.text());
+            assert_eq!(r.code(), "rate_limited");
+            assert!(r.header("retry-after").is_some());
+            assert!(r.json()["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("partial uploads")));
+            assert!(!s.env.partial_path(&s.device_id, &sha).exists());
+        }
+        statuses.push(r.status);
+    }
+    // Five declared 20 MiB uploads fill the 100 MiB.
+    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429, 429, 429]);
+    // A chunk of an upload already held still goes on.
+    let sha0 = sha256_hex(b"big 0");
+    let r = s.server.put_blob(
+        &s.token,
+        &sha0,
+        Some(&format!("bytes 1-1/{MAX_BLOB}")),
+        b"y",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The quota is the device's own: another device uploads.
+    let (other_id, other) = enroll_device(&s.env, &s.server, &["Thôn Đông"]);
+    let data = photo(500);
+    let sha = sha256_hex(&data);
+    let r = s
+        .server
+        .put_blob(&other, &sha, Some("bytes 0-99/500"), &data[..100]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(s.env.partial_path(&other_id, &sha).exists());
+
+    // The count is bounded too: many small partial uploads.
+    let s = SERVER.setup_with(b, &["--partial-uploads", "3"]);
+    let mut statuses = Vec::new();
+    for i in 0..5u32 {
+        let sha = sha256_hex(format!("small {i}").as_bytes());
+        let r = s
+            .server
+            .put_blob(&s.token, &sha, Some("bytes 0-0/1000"), b"x");
+        statuses.push(r.status);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 429, 429]);
+    // A whole blob in one request is never partial: it needs no quota.
+    s.server.upload(&s.token, &photo(700));
+});
+
+both_backends!(partial_uploads_expire, |b| {
+    let s = SERVER.setup_with(
+        b,
+        &["--partial-ttl-secs", "1", "--cleanup-interval-secs", "1"],
+    );
+    let data = photo(2000);
+    let sha = sha256_hex(&data);
+    let r = s
+        .server
+        .put_blob(&s.token, &sha, Some("bytes 0-999/2000"), &data[..1000]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let done = s.server.upload(&s.token, &photo(300));
+    let partial = s.env.partial_path(&s.device_id, &sha);
+    assert!(partial.exists());
+    let started = std::time::Instant::now();
+    while partial.exists() {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "partial upload still there after 20 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let total = partial.with_file_name(format!("{sha}.total"));
+    assert!(!total.exists());
+    assert_eq!(head_blob(&s, &s.token, &sha).status, 404);
+    // Complete blobs are not touched.
+    assert!(s.env.blob_path(&done).exists());
+    assert_eq!(
+        head_blob(&s, &s.token, &done).header("blob-status"),
+        Some("complete")
+    );
+    // The upload starts again from zero.
+    let r = s
+        .server
+        .put_blob(&s.token, &sha, Some("bytes 1000-1999/2000"), &data[1000..]);
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code(), "offset_mismatch");
+    assert_eq!(r.header("upload-offset"), Some("0"));
+});
+
+both_backends!(head_outside_scope_answers_like_a_missing_blob, |b| {
+    let s = SERVER.setup(b);
+    let data = photo(1200);
+    let sha = s.server.upload(&s.token, &data);
+    assert_eq!(
+        head_blob(&s, &s.token, &sha).header("blob-status"),
+        Some("complete")
+    );
+    // A device of the other hamlet.
+    let (_id, other) = enroll_device(&s.env, &s.server, &["Thôn Tây"]);
+    let missing = sha256_hex(b"never uploaded");
+    let strip = |r: &Resp| {
+        let mut h: Vec<(String, String)> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("date"))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect();
+        h.sort();
+        (r.status, h, r.body.clone())
+    };
+    let existing = head_blob(&s, &other, &sha);
+    let absent = head_blob(&s, &other, &missing);
+    assert_eq!(existing.status, 404);
+    assert_eq!(strip(&existing), strip(&absent));
+    // A PUT of one chunk does not tell either: the device's own partial upload begins.
+    let r = s
+        .server
+        .put_blob(&other, &sha, Some("bytes 0-99/1200"), &data[..100]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("blob-status"), Some("partial"));
+    assert_eq!(r.json()["received"], 100);
+    // Once it sent every byte it holds the blob, stored once.
+    let r = s
+        .server
+        .put_blob(&other, &sha, Some("bytes 100-1199/1200"), &data[100..]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("blob-status"), Some("complete"));
+    assert_eq!(
+        head_blob(&s, &other, &sha).header("blob-status"),
+        Some("complete")
+    );
+});
