@@ -2,11 +2,14 @@
 //! with SIGKILL at 200 random moments. After each kill the database passes
 //! `PRAGMA integrity_check`, and every assessment the writer reported finalized is present,
 //! still finalized, with the same content hash, and intact (content matches hash and rows).
+//! The same again on an encrypted store (SQLCipher): the directory starts clear, the writer's
+//! first keyed open encrypts it, and every later kill hits the encrypted database.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use hoctap_store::encryption::{self, FileState};
 use hoctap_store::households::NewHousehold;
 use hoctap_store::units::NewHamlet;
-use hoctap_store::Store;
+use hoctap_store::{DbKey, Store, DB_FILE};
 use rand::{Rng, SeedableRng};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -17,6 +20,24 @@ const KILLS: u64 = 200;
 
 #[test]
 fn sigkill_at_200_random_moments_loses_nothing_reported() {
+    kill_rounds(None);
+}
+
+#[test]
+fn sigkill_at_200_random_moments_on_an_encrypted_store_loses_nothing_reported() {
+    kill_rounds(Some([0xA7; 32]));
+}
+
+/// The store as the app opens it after a crash: with the key when there is one.
+fn open(dir: &std::path::Path, key: Option<[u8; 32]>) -> Store {
+    match key {
+        Some(k) => Store::open_dir_with_key(dir, &DbKey::from_bytes(k)).unwrap(),
+        None => Store::open_dir(dir).unwrap(),
+    }
+}
+
+fn kill_rounds(key: Option<[u8; 32]>) {
+    let key_hex: Option<String> = key.map(|k| k.iter().map(|b| format!("{b:02x}")).collect());
     let dir = tempfile::tempdir().unwrap();
     let household = {
         let store = Store::open_dir(dir.path()).unwrap();
@@ -43,6 +64,7 @@ fn sigkill_at_200_random_moments_loses_nothing_reported() {
             .arg(dir.path())
             .arg(&household)
             .arg(round.to_string())
+            .args(key_hex.iter())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -83,7 +105,7 @@ fn sigkill_at_200_random_moments_loses_nothing_reported() {
             kills_mid_work += 1;
         }
         // Open as the app would after a crash.
-        let store = Store::open_dir(dir.path()).unwrap();
+        let store = open(dir.path(), key);
         assert!(
             store.integrity_ok().unwrap(),
             "integrity_check after kill {round}"
@@ -97,7 +119,12 @@ fn sigkill_at_200_random_moments_loses_nothing_reported() {
         reported.extend(this_round);
     }
     // At the end, everything ever reported is still there and intact.
-    let store = Store::open_dir(dir.path()).unwrap();
+    let store = open(dir.path(), key);
+    if key.is_some() {
+        let state = encryption::file_state(&dir.path().join(DB_FILE)).unwrap();
+        assert_eq!(state, FileState::Encrypted);
+        assert!(store.is_encrypted());
+    }
     assert!(store.integrity_ok().unwrap());
     for (id, sha) in &reported {
         let info = store.assessment(id).unwrap();
@@ -112,7 +139,8 @@ fn sigkill_at_200_random_moments_loses_nothing_reported() {
         "the writer must have finalized something"
     );
     eprintln!(
-        "{KILLS} kills: {} assessments reported finalized and verified; {kills_mid_work} kills before any finalization in their round",
+        "{KILLS} kills{}: {} assessments reported finalized and verified; {kills_mid_work} kills before any finalization in their round",
+        if key.is_some() { " (encrypted store)" } else { "" },
         reported.len()
     );
 }
