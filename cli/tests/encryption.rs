@@ -96,9 +96,7 @@ fn a_key_file_encrypts_a_clear_directory_and_is_needed_from_then_on() {
     let tmp = tempfile::tempdir().unwrap();
     let d = &tmp.path().join("data");
     let sha = fill(d, &[]);
-    assert!(files(d)
-        .iter()
-        .any(|(_, b)| contains(b, NAME.as_bytes())));
+    assert!(files(d).iter().any(|(_, b)| contains(b, NAME.as_bytes())));
     assert_eq!(
         json(&hoctap(d, &["key", "status", "--json"], &[]))["state"],
         "clear"
@@ -109,7 +107,11 @@ fn a_key_file_encrypts_a_clear_directory_and_is_needed_from_then_on() {
     assert!(hoctap(d, &["key", "generate", key], &[]).status.success());
     let again = hoctap(d, &["key", "generate", key], &[]);
     assert_eq!(again.status.code(), Some(2), "never overwrites a key file");
-    assert!(stderr(&again).contains("không ghi đè"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("không ghi đè"),
+        "{}",
+        stderr(&again)
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -137,7 +139,9 @@ fn a_key_file_encrypts_a_clear_directory_and_is_needed_from_then_on() {
         &[("HOCTAP_KEY_FILE", key)],
     );
     assert!(exported.status.success(), "{}", stderr(&exported));
-    assert!(std::fs::read(&out).unwrap().starts_with(&[0xFF, 0xD8, 0xFF]));
+    assert!(std::fs::read(&out)
+        .unwrap()
+        .starts_with(&[0xFF, 0xD8, 0xFF]));
 
     // Without a key: exit 2, saying which option to use.
     let before = files(d);
@@ -148,7 +152,10 @@ fn a_key_file_encrypts_a_clear_directory_and_is_needed_from_then_on() {
         e.starts_with("Lỗi: Dữ liệu trên máy đã được mã hoá") && e.contains("--key-file"),
         "{e}"
     );
-    assert!(e.contains("detail: database") && e.contains("is encrypted"), "{e}");
+    assert!(
+        e.contains("detail: database") && e.contains("is encrypted"),
+        "{e}"
+    );
 
     // A wrong key: exit 2, nothing changed.
     let other = tmp.path().join("other.hex");
@@ -162,16 +169,28 @@ fn a_key_file_encrypts_a_clear_directory_and_is_needed_from_then_on() {
         "{e}"
     );
     // A passphrase on a directory encrypted with a key file: exit 2, no salt file written.
-    let pass = hoctap(d, &["household", "list"], &[("HOCTAP_PASSPHRASE", "mật khẩu")]);
+    let pass = hoctap(
+        d,
+        &["household", "list"],
+        &[("HOCTAP_PASSPHRASE", "mật khẩu")],
+    );
     assert_eq!(pass.status.code(), Some(2));
     assert!(stderr(&pass).contains("tệp khoá"), "{}", stderr(&pass));
     // A malformed key file: exit 2.
     let bad = tmp.path().join("bad.key");
     std::fs::write(&bad, "not a key").unwrap();
-    let out = hoctap(d, &["--key-file", bad.to_str().unwrap(), "household", "list"], &[]);
+    let out = hoctap(
+        d,
+        &["--key-file", bad.to_str().unwrap(), "household", "list"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("không hợp lệ"), "{}", stderr(&out));
-    let missing = hoctap(d, &["--key-file", "/nonexistent/k", "household", "list"], &[]);
+    let missing = hoctap(
+        d,
+        &["--key-file", "/nonexistent/k", "household", "list"],
+        &[],
+    );
     assert_eq!(missing.status.code(), Some(2));
     assert_eq!(files(d), before, "a refused command changed the files");
 }
@@ -186,8 +205,7 @@ fn a_passphrase_makes_the_key_with_argon2id() {
     let status = json(&hoctap(d, &["key", "status", "--json"], &[]));
     assert_eq!(status["state"], "encrypted");
     assert_eq!(status["passphrase_file"], true);
-    let kdf: Value =
-        serde_json::from_slice(&std::fs::read(d.join("hoctap.kdf")).unwrap()).unwrap();
+    let kdf: Value = serde_json::from_slice(&std::fs::read(d.join("hoctap.kdf")).unwrap()).unwrap();
     assert_eq!(kdf["kdf"], "argon2id");
     assert_eq!(kdf["m_kib"], 65536);
 
@@ -206,5 +224,9 @@ fn a_passphrase_makes_the_key_with_argon2id() {
     // --passphrase without a terminal: exit 2, pointing at the environment variable.
     let tty = hoctap(d, &["--passphrase", "household", "list"], &[]);
     assert_eq!(tty.status.code(), Some(2), "{}", stderr(&tty));
-    assert!(stderr(&tty).contains("HOCTAP_PASSPHRASE"), "{}", stderr(&tty));
+    assert!(
+        stderr(&tty).contains("HOCTAP_PASSPHRASE"),
+        "{}",
+        stderr(&tty)
+    );
 }
