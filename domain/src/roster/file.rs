@@ -429,6 +429,7 @@ fn read_zip(bytes: &[u8]) -> Result<(Table, SourceInfo), FileError> {
     if !contains(b"xl/workbook.xml") {
         return Err(FileError::NotWorkbook);
     }
+    check_references(bytes)?;
     let bad = |e: calamine::XlsxError| FileError::BadWorkbook(e.to_string());
     let mut book = Xlsx::new(std::io::Cursor::new(bytes)).map_err(bad)?;
     let Some(sheet) = book.sheet_names().into_iter().next() else {
@@ -508,6 +509,119 @@ fn read_zip(bytes: &[u8]) -> Result<(Table, SourceInfo), FileError> {
             sheet: Some(sheet),
         },
     ))
+}
+
+/// Refuses a workbook with a cell reference far outside Excel's grid (column XFD, row
+/// 1 048 576) before calamine reads it. calamine 0.38 adds up a reference's letters and digits in a `u32`
+/// without checking (tafia/calamine#694): `r="HOUSEHOLD1"` or `r="A99999999999"` panics where
+/// overflow checks are on (tests, debug builds) and otherwise puts the cell at a wrapped
+/// position the file never named. Found by the `roster_read` fuzz target (fuzz/README.md).
+///
+/// No reference inside the grid has more than 3 letters or 7 digits in a row, so every part of
+/// the archive is streamed once and the value of each `r` and `ref` attribute (cells, rows,
+/// dimension, merged ranges) checked for that; calamine resolves the sheet's part name from the
+/// workbook's relationships, so no part is skipped by its name.
+fn check_references(bytes: &[u8]) -> Result<(), FileError> {
+    use std::io::Read;
+    let bad = |e: &dyn std::fmt::Display| FileError::BadWorkbook(e.to_string());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let mut chunk = vec![0u8; 64 * 1024];
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).map_err(|e| bad(&e))?;
+        let mut scan = ReferenceScan::default();
+        loop {
+            let n = part.read(&mut chunk).map_err(|e| bad(&e))?;
+            if n == 0 {
+                break;
+            }
+            if !scan.feed(&chunk[..n]) {
+                return Err(FileError::BadWorkbook(format!(
+                    "{}: a cell reference far outside the sheet (the last cell is XFD1048576)",
+                    part.name().unwrap_or_default()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where [`ReferenceScan`] is in the XML: between attributes, in an attribute's name (its first
+/// bytes, up to 4), before `=`, after `=`, or in a checked value (closing quote).
+#[derive(Debug, Clone, Copy, Default)]
+enum ScanState {
+    #[default]
+    Text,
+    Space,
+    Name([u8; 4], usize),
+    BeforeEq,
+    AfterEq,
+    Value(u8),
+}
+
+/// A streaming check of `r="…"` / `ref='…'` attribute values: no run of more than 3 ASCII
+/// letters or 7 digits. Knows just enough XML for attributes (whitespace around `=`, either
+/// quote); text that merely looks like such an attribute is checked too, which no real
+/// workbook's text trips over.
+#[derive(Debug, Default)]
+struct ReferenceScan {
+    state: ScanState,
+    letters: u32,
+    digits: u32,
+}
+
+impl ReferenceScan {
+    /// Scans the next bytes; false as soon as a value has a run that is too long.
+    fn feed(&mut self, bytes: &[u8]) -> bool {
+        for &b in bytes {
+            let space = b.is_ascii_whitespace();
+            self.state = match self.state {
+                ScanState::Value(quote) if b == quote => ScanState::Text,
+                ScanState::Value(quote) => {
+                    if b.is_ascii_alphabetic() {
+                        if self.digits > 0 {
+                            (self.letters, self.digits) = (0, 0);
+                        }
+                        self.letters += 1;
+                    } else if b.is_ascii_digit() {
+                        self.digits += 1;
+                    } else {
+                        (self.letters, self.digits) = (0, 0);
+                    }
+                    if self.letters > 3 || self.digits > 7 {
+                        return false;
+                    }
+                    ScanState::Value(quote)
+                }
+                ScanState::Text | ScanState::Space if space => ScanState::Space,
+                ScanState::Space if b.is_ascii_alphabetic() => ScanState::Name([b, 0, 0, 0], 1),
+                ScanState::Text | ScanState::Space => ScanState::Text,
+                ScanState::Name(name, len) if b == b'=' || space => {
+                    let reference = matches!(&name[..len], b"r" | b"ref");
+                    match (reference, space) {
+                        (false, true) => ScanState::Space,
+                        (false, false) => ScanState::Text,
+                        (true, true) => ScanState::BeforeEq,
+                        (true, false) => ScanState::AfterEq,
+                    }
+                }
+                ScanState::Name(mut name, len) => {
+                    if len < name.len() {
+                        name[len] = b;
+                    }
+                    ScanState::Name(name, (len + 1).min(name.len()))
+                }
+                ScanState::BeforeEq if space => ScanState::BeforeEq,
+                ScanState::BeforeEq if b == b'=' => ScanState::AfterEq,
+                ScanState::AfterEq if space => ScanState::AfterEq,
+                ScanState::AfterEq if b == b'"' || b == b'\'' => {
+                    (self.letters, self.digits) = (0, 0);
+                    ScanState::Value(b)
+                }
+                ScanState::BeforeEq | ScanState::AfterEq => ScanState::Text,
+            };
+        }
+        true
+    }
 }
 
 /// A workbook cell as the text a CSV cell would hold: whole numbers without `.0` (a year typed

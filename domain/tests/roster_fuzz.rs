@@ -1,0 +1,54 @@
+//! Regression tests for what the `roster_read` fuzz target found (fuzz/README.md, "Findings").
+//! Each input is a committed file; before the fix it panicked ("attempt to multiply with
+//! overflow" in calamine's cell reference parser) in any build with overflow checks.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use hoctap_domain::roster::{read, FileError, Refusal};
+
+fn refused_as_bad_workbook(name: &str, bytes: &[u8]) {
+    match read(bytes, 2026) {
+        Err(Refusal::File(FileError::BadWorkbook(why))) => {
+            assert!(why.contains("cell reference"), "{name}: {why}");
+        }
+        Err(other) => panic!("{name}: refused, but not as a bad workbook: {other:?}"),
+        Ok(_) => panic!("{name}: read, but its cell references are outside the sheet"),
+    }
+}
+
+/// A nine-letter column (`HOUSEHOLD2`: 26^9 > u32::MAX), the fuzzer's finding made small (its
+/// own input is `fuzz/corpus/roster_read/repro-calamine-column-overflow.bin`).
+#[test]
+fn column_letters_past_the_grid_are_a_typed_error() {
+    refused_as_bad_workbook(
+        "column-overflow.xlsx",
+        include_bytes!("data/roster-fuzz/column-overflow.xlsx"),
+    );
+}
+
+/// A twelve-digit row number on a row and its cell.
+#[test]
+fn row_numbers_past_the_grid_are_a_typed_error() {
+    refused_as_bad_workbook(
+        "row-overflow.xlsx",
+        include_bytes!("data/roster-fuzz/row-overflow.xlsx"),
+    );
+}
+
+/// The sheet's `<dimension ref = 'A1:ZZZZZZZ1'/>` (spaces around `=`, single quotes), which
+/// calamine reads before any cell.
+#[test]
+fn a_dimension_past_the_grid_is_a_typed_error() {
+    refused_as_bad_workbook(
+        "dimension-overflow.xlsx",
+        include_bytes!("data/roster-fuzz/dimension-overflow.xlsx"),
+    );
+}
+
+/// The last cell of the grid (`XFD1048576`) and a full-grid dimension are still read.
+#[test]
+fn references_inside_the_grid_still_read() {
+    let roster = read(include_bytes!("data/roster-fuzz/grid-corner.xlsx"), 2026)
+        .expect("a workbook with valid references");
+    assert_eq!(roster.households.len(), 1);
+    assert_eq!(roster.households[0].code, "D1");
+}
