@@ -9,7 +9,7 @@ use crate::error::{HoctapError, Result};
 use crate::sync::{CancelToken, ForeignProgress, SyncProgress, UploadSession};
 use crate::types::*;
 use crate::view;
-use hoctap_device::Device;
+use hoctap_device::{DataKey, Device};
 use hoctap_domain::assessment::AnswerChange;
 use hoctap_domain::model::{Model, Points, Subject, SubjectKind as CoreKind};
 use hoctap_domain::state::SubjectStatus;
@@ -57,6 +57,8 @@ fn count(n: u64) -> i64 {
 #[derive(uniffi::Object)]
 pub struct HoctapApp {
     data_dir: PathBuf,
+    /// The data key when the data is encrypted at rest (zeroed when the app is dropped).
+    key: Option<DataKey>,
     options: AppOptions,
     device: Mutex<Device>,
     upload: Mutex<Option<UploadSession>>,
@@ -77,7 +79,27 @@ impl HoctapApp {
     /// A second connection to the same database, for long work (network, photo processing) that
     /// must not hold up the screens' calls. SQLite in WAL mode serialises the writes.
     fn side_device(&self) -> Result<Device> {
-        Ok(Device::open(&self.data_dir)?)
+        open_device(&self.data_dir, self.key.as_ref())
+    }
+
+    fn open_inner(
+        data_dir: String,
+        key: Option<DataKey>,
+        options: AppOptions,
+    ) -> Result<Arc<Self>> {
+        if data_dir.trim().is_empty() {
+            return Err(HoctapError::invalid("Thư mục dữ liệu không được để trống"));
+        }
+        let data_dir = PathBuf::from(data_dir);
+        let device = open_device(&data_dir, key.as_ref())?;
+        Ok(Arc::new(HoctapApp {
+            data_dir,
+            key,
+            options,
+            device: Mutex::new(device),
+            upload: Mutex::new(None),
+            syncing: AtomicBool::new(false),
+        }))
     }
 
     fn ingest_options(&self) -> IngestOptions {
@@ -160,6 +182,14 @@ impl HoctapApp {
     }
 }
 
+/// The device of `dir`: encrypted with `key`, or clear without one.
+fn open_device(dir: &Path, key: Option<&DataKey>) -> Result<Device> {
+    Ok(match key {
+        Some(k) => Device::open_with_key(dir, k)?,
+        None => Device::open(dir)?,
+    })
+}
+
 fn enrollment_info(e: &Enrollment) -> EnrollmentInfo {
     EnrollmentInfo {
         server: e.server.clone(),
@@ -210,21 +240,46 @@ impl HoctapApp {
         Self::open_with_options(data_dir, AppOptions::default())
     }
 
-    /// Open with explicit options (see `default_app_options()`).
+    /// Open with explicit options (see `default_app_options()`). Clear data only: encrypted
+    /// data is refused with `HoctapError::Key` (use `open_encrypted`).
     #[uniffi::constructor]
     pub fn open_with_options(data_dir: String, options: AppOptions) -> Result<Arc<Self>> {
-        if data_dir.trim().is_empty() {
-            return Err(HoctapError::invalid("Thư mục dữ liệu không được để trống"));
-        }
-        let data_dir = PathBuf::from(data_dir);
-        let device = Device::open(&data_dir)?;
-        Ok(Arc::new(HoctapApp {
-            data_dir,
-            options,
-            device: Mutex::new(device),
-            upload: Mutex::new(None),
-            syncing: AtomicBool::new(false),
-        }))
+        Self::open_inner(data_dir, None, options)
+    }
+
+    /// Open the app's data encrypted at rest with `key`: exactly 32 random bytes that the shell
+    /// creates once and keeps in the platform's key store (Android: wrapped by an Android
+    /// Keystore AES key; iOS: a Keychain item, this device only) — getting the key is the
+    /// shell's effect, the core never sees the key store. The database is encrypted with
+    /// SQLCipher and every photo file with XChaCha20-Poly1305, under keys derived from this one.
+    /// Clear data from an earlier version is encrypted on this first keyed open, without loss.
+    /// A key that does not open the data is `HoctapError::Key`, and nothing is changed.
+    #[uniffi::constructor]
+    pub fn open_encrypted(
+        data_dir: String,
+        key: Vec<u8>,
+        options: AppOptions,
+    ) -> Result<Arc<Self>> {
+        let key = zeroize::Zeroizing::new(key);
+        let key = DataKey::from_bytes(&key).map_err(hoctap_device::DeviceError::from)?;
+        Self::open_inner(data_dir, Some(key), options)
+    }
+
+    /// Whether the data is encrypted at rest (opened with `open_encrypted`).
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The stored photo `sha256` as JPEG bytes, decrypted: how a shell shows a photo of
+    /// encrypted data (its `path` holds ciphertext). `HoctapError::Photo` when the file is
+    /// damaged.
+    pub fn photo_bytes(&self, sha256: String) -> Result<Vec<u8>> {
+        Ok(self.lock().photo_bytes(&sha256)?)
+    }
+
+    /// The thumbnail of the stored photo `sha256` as JPEG bytes, decrypted (see `photo_bytes`).
+    pub fn thumbnail_bytes(&self, sha256: String) -> Result<Vec<u8>> {
+        Ok(self.lock().thumbnail_bytes(&sha256)?)
     }
 
     /// The data directory this app was opened on.
@@ -891,4 +946,16 @@ impl HoctapApp {
 #[uniffi::export]
 pub fn current_year() -> i32 {
     SystemClock.current_year()
+}
+
+/// Whether the data directory holds no data yet, clear data, or encrypted data (reads the
+/// database file's header; opens nothing). A shell upgrading from a clear version opens with
+/// `HoctapApp.open_encrypted` either way: clear data is encrypted on that open.
+#[uniffi::export]
+pub fn data_state(data_dir: String) -> Result<DataState> {
+    Ok(match Device::data_state(Path::new(&data_dir))? {
+        hoctap_device::DataState::New => DataState::New,
+        hoctap_device::DataState::Clear => DataState::Clear,
+        hoctap_device::DataState::Encrypted => DataState::Encrypted,
+    })
 }

@@ -42,6 +42,11 @@ pub enum HoctapError {
     /// The photo is unsupported (HEIC, WebP …), damaged, too large or cannot be opened.
     #[error("{message}")]
     Photo { message: String },
+    /// The data key does not open the data (a wrong key: the key store entry was replaced or
+    /// lost), encrypted data was opened without a key, or the key is not 32 bytes. Nothing was
+    /// changed; the data stays encrypted and intact.
+    #[error("{message}")]
+    Key { message: String },
     /// A bug or an unexpected storage problem: report it.
     #[error("{message}")]
     Internal { message: String },
@@ -77,6 +82,16 @@ impl From<DeviceError> for HoctapError {
     fn from(e: DeviceError) -> Self {
         let message = e.message_vi();
         tracing::debug!(detail = %e.detail(), "façade error");
+        let key_problem = match &e {
+            DeviceError::Store(StoreError::WrongKey { .. } | StoreError::KeyRequired { .. }) => {
+                true
+            }
+            DeviceError::Key(k) => k.is_user_error(),
+            _ => false,
+        };
+        if key_problem {
+            return HoctapError::Key { message };
+        }
         match e.kind() {
             Kind::Input => HoctapError::InvalidInput { message },
             Kind::NotFound => HoctapError::NotFound { message },

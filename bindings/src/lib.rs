@@ -17,7 +17,7 @@ mod sync;
 mod types;
 mod view;
 
-pub use app::{current_year, default_target, HoctapApp};
+pub use app::{current_year, data_state, default_target, HoctapApp};
 pub use error::{HoctapError, Result};
 pub use sync::{CancelToken, SyncProgress};
 pub use types::*;

@@ -9,6 +9,17 @@ use hoctap_domain::state::{SubjectStatus, SyncState};
 use hoctap_sync::run::Stage;
 
 /// The five learning-society models (mô hình học tập).
+/// What a data directory holds, as far as its database file tells (`data_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DataState {
+    /// No data yet.
+    New,
+    /// Clear data (from a version without encryption): encrypted by `open_encrypted`.
+    Clear,
+    /// Encrypted data: only `open_encrypted` with its key opens it.
+    Encrypted,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum LearningModel {
     /// Gia đình học tập — a household.
@@ -409,9 +420,10 @@ pub struct CriteriaSetInfo {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PhotoView {
     pub sha256: String,
-    /// The stored photo (JPEG, long edge 1600).
+    /// The stored photo (JPEG, long edge 1600). With encrypted data the file holds ciphertext:
+    /// show `HoctapApp.photo_bytes(sha256)` instead.
     pub path: String,
-    /// The thumbnail (JPEG, long edge 320).
+    /// The thumbnail (JPEG, long edge 320). With encrypted data: `thumbnail_bytes(sha256)`.
     pub thumb_path: String,
     pub width: i32,
     pub height: i32,

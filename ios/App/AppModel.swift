@@ -17,7 +17,10 @@ final class AppModel: ObservableObject {
         let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
             .appendingPathComponent("hoctap", isDirectory: true)
         do {
-            core = try HoctapApp.open(dataDir: dir.path)
+            // Encrypted at rest with the Keychain's data key; clear data of an earlier version
+            // is encrypted by this first keyed open, without loss.
+            let key = try DataKeyStore.dataKey()
+            core = try HoctapApp.openEncrypted(dataDir: dir.path, key: key, options: defaultAppOptions())
         } catch {
             core = nil
             openError = AppModel.message(error)
@@ -37,7 +40,7 @@ final class AppModel: ObservableObject {
             case .NotEnrolled(let message): return message
             case .InvalidInput(let message), .NotFound(let message), .Network(let message),
                  .Auth(let message), .StorageFull(let message), .Conflict(let message),
-                 .Photo(let message), .Internal(let message):
+                 .Photo(let message), .Key(let message), .Internal(let message):
                 return message
             }
         }

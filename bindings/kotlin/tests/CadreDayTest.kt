@@ -3,6 +3,8 @@
 // assess with photos, finalize, sync with progress and cancellation, see the server's
 // acknowledgement, receive a correction and fix it; then error mapping, calls from many
 // threads, object lifetimes, and the sans-IO upload steps driven by java.net.http.HttpClient.
+// The device's data is encrypted at rest with a key the test holds as a shell would hold its
+// Keystore / Keychain key: every file is checked raw for names and JPEGs, a wrong key refused.
 //
 // Usage: java … vn.hoctap.test.CadreDayTestKt SERVER_BINARY PHOTOS_DIR
 package vn.hoctap.test
@@ -97,7 +99,9 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
         deviceName = "Điện thoại kiểm thử",
     )
     val deviceDir = File(work, "device")
-    val app = HoctapApp.openWithOptions(deviceDir.path, options)
+    // What a shell keeps in the Android Keystore / iOS Keychain: 32 random bytes.
+    val dataKey = ByteArray(32).also { java.security.SecureRandom().nextBytes(it) }
+    val app = HoctapApp.openEncrypted(deviceDir.path, dataKey, options)
     var dong = ""
     var binh = ""
     var anh = ""
@@ -329,7 +333,7 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
             app.attachPhoto(householdAssessment, "1.3", File(work, "nothing.jpg").path)
         }
         // Less free space than the configured reserve: StorageFull, and nothing attached.
-        HoctapApp.openWithOptions(deviceDir.path, options.copy(photoDiskReserve = 1L shl 60)).use { full ->
+        HoctapApp.openEncrypted(deviceDir.path, dataKey, options.copy(photoDiskReserve = 1L shl 60)).use { full ->
             val s = assertThrows<HoctapException.StorageFull>("disk full") {
                 full.attachPhoto(householdAssessment, "1.3", photo.path)
             }
@@ -339,6 +343,43 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
         // Bytes work as well as paths.
         v = app.attachPhotoBytes(householdAssessment, "2.2", File(photos, "gps/DSCN0021.jpg").readBytes())
         assertEq(1, indicator(v, "2.2").photos.size, "bytes photo")
+    }
+
+    t.test("encryption at rest: no name and no JPEG in any file; a wrong key changes nothing") {
+        ensure(app.isEncrypted()) { "encrypted" }
+        assertEq(DataState.ENCRYPTED, dataState(deviceDir.path), "data state")
+        assertEq(DataState.NEW, dataState(File(work, "nothing-here").path), "new")
+        val files = deviceDir.walkTopDown().filter { it.isFile }.toList()
+        ensure(files.any { it.name == "hoctap.db" }) { "${files.map { it.name }}" }
+        ensure(files.count { it.name.endsWith(".jpg") } >= 4) { "photos and thumbnails: ${files.map { it.name }}" }
+        val needles = listOf("Nguyễn Văn Bình", "Trần Thị Hoa", "Lê Thị Ánh", "Thôn Đông", "SQLite format 3", "JFIF")
+            .map { it.toByteArray(Charsets.UTF_8) }
+        for (f in files) {
+            val bytes = f.readBytes()
+            val jpeg = bytes.size >= 3 && bytes[0] == 0xFF.toByte() && bytes[1] == 0xD8.toByte() && bytes[2] == 0xFF.toByte()
+            ensure(!jpeg) { "${f.path} is a clear JPEG" }
+            for (n in needles) ensure(indexOf(bytes, n) < 0) { "${f.path} holds \"${String(n, Charsets.UTF_8)}\" in clear" }
+        }
+        // The shell shows photos from decrypted bytes (their paths hold ciphertext).
+        val p = indicator(app.assessment(householdAssessment), "2.2").photos.single()
+        val thumb = app.thumbnailBytes(p.sha256)
+        ensure(thumb.size > 100 && thumb[0] == 0xFF.toByte() && thumb[1] == 0xD8.toByte()) { "thumbnail bytes" }
+        val full = app.photoBytes(p.sha256)
+        ensure(full.size > thumb.size && full[0] == 0xFF.toByte() && full[1] == 0xD8.toByte()) { "photo bytes" }
+
+        // The database and photo files, byte for byte, before and after the refused opens.
+        fun snapshot() = files.filter { !it.name.endsWith("-shm") && it.exists() }.associate { it.path to it.readBytes().toList() }
+        val before = snapshot()
+        val wrong = ByteArray(32) { 7 }
+        val e = assertThrows<HoctapException.Key>("wrong key") { HoctapApp.openEncrypted(deviceDir.path, wrong, options).close() }
+        ensure(e.message.orEmpty().startsWith("Khoá hoặc mật khẩu không đúng")) { "${e.message}" }
+        val k = assertThrows<HoctapException.Key>("no key") { HoctapApp.open(deviceDir.path).close() }
+        ensure(k.message.orEmpty().contains("đã được mã hoá")) { "${k.message}" }
+        val s = assertThrows<HoctapException.Key>("short key") {
+            HoctapApp.openEncrypted(File(work, "short").path, ByteArray(16), options).close()
+        }
+        ensure(s.message.orEmpty().contains("32 byte")) { "${s.message}" }
+        ensure(before == snapshot()) { "a refused open changed the files" }
     }
 
     t.test("finalize: refused while incomplete, then frozen") {
@@ -567,7 +608,7 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
     }
 
     t.test("object lifetimes: closed objects fail cleanly, data persists") {
-        val again = HoctapApp.open(deviceDir.path)
+        val again = HoctapApp.openEncrypted(deviceDir.path, dataKey, defaultAppOptions())
         assertEq(app.outbox(), again.outbox(), "a second instance sees the same data")
         again.close()
         val e = assertThrows<IllegalStateException>("use after close") { again.hamlets() }
@@ -582,4 +623,13 @@ fun run(t: Runner, server: TestServer, work: File, photos: File) {
     }
 
     app.close()
+}
+
+/** Index of [needle] in [hay], or -1. */
+fun indexOf(hay: ByteArray, needle: ByteArray): Int {
+    outer@ for (i in 0..hay.size - needle.size) {
+        for (j in needle.indices) if (hay[i + j] != needle[j]) continue@outer
+        return i
+    }
+    return -1
 }

@@ -20,6 +20,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.produceState
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
@@ -125,6 +126,7 @@ private fun IndicatorRow(
     onTakePhoto: () -> Unit,
     onRemovePhoto: (String) -> Unit,
 ) {
+    val context = LocalContext.current
     Column(Modifier.padding(vertical = 8.dp)) {
         Text("${ind.id}. ${ind.text}")
         ind.guidance?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
@@ -149,7 +151,13 @@ private fun IndicatorRow(
         ind.problems.forEach { Text(it, color = MaterialTheme.colorScheme.error) }
         Row {
             for (photo in ind.photos) {
-                val bitmap = remember(photo.thumbPath) { BitmapFactory.decodeFile(photo.thumbPath) }
+                // The files are encrypted at rest: the core decrypts the thumbnail (a few KB).
+                val bitmap by produceState<android.graphics.Bitmap?>(null, photo.sha256) {
+                    value = runCatching {
+                        val bytes = Core.call(context) { it.thumbnailBytes(photo.sha256) }
+                        BitmapFactory.decodeByteArray(bytes, 0, bytes.size)
+                    }.getOrNull()
+                }
                 bitmap?.let {
                     Image(
                         it.asImageBitmap(),
