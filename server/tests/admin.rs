@@ -353,7 +353,8 @@ fn openapi_documents_clans_units_and_returns() {
         &doc,
         "ManifestEntry",
         &serde_json::to_value(&entry).expect("json"),
-        &["clan", "unit"],
+        // `household` is always sent (null when none) but accepted absent.
+        &["clan", "unit", "household"],
         false,
     );
     let kinds: Vec<&str> = doc["components"]["schemas"]["UnitRecord"]["properties"]["kind"]["enum"]
@@ -364,4 +365,96 @@ fn openapi_documents_clans_units_and_returns() {
         .collect();
     let codes: Vec<&str> = UnitKind::ALL.iter().map(|k| k.code()).collect();
     assert_eq!(kinds, codes);
+}
+
+#[test]
+fn openapi_states_the_enforced_bounds() {
+    use hoctap_domain::protocol::*;
+    use hoctap_domain::protocol_check::MAX_COUNTER;
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../src/api/openapi.json")).expect("openapi.json");
+    let schema = |name: &str| doc["components"]["schemas"][name]["properties"].clone();
+    let n = |v: usize| serde_json::json!(v);
+    // Every error code the server answers with is listed.
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("codes")
+        .clone();
+    for code in [
+        ErrorCode::BadRequest,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::HeadersTooLarge,
+        ErrorCode::RateLimited,
+        ErrorCode::TooLarge,
+        ErrorCode::HashMismatch,
+    ] {
+        assert!(
+            codes.contains(&serde_json::to_value(code).expect("code")),
+            "{code:?}"
+        );
+    }
+    let member = schema("MemberRecord");
+    assert_eq!(
+        member["birth_year"]["minimum"],
+        hoctap_domain::roster::BIRTH_YEAR_MIN
+    );
+    assert_eq!(member["name"]["maxLength"], n(MAX_TEXT_CHARS));
+    assert_eq!(member["relation"]["maxLength"], n(MAX_TEXT_CHARS));
+    let household = schema("HouseholdRecord");
+    assert_eq!(household["head"]["maxLength"], n(MAX_TEXT_CHARS));
+    assert_eq!(household["phone"]["maxLength"], n(MAX_PHONE_CHARS));
+    assert_eq!(household["roster_code"]["maxLength"], n(MAX_CODE_CHARS));
+    assert_eq!(household["members"]["maxItems"], n(MAX_MEMBERS));
+    assert_eq!(
+        schema("ClanRecord")["household_ids"]["maxItems"],
+        n(MAX_CLAN_HOUSEHOLDS)
+    );
+    assert_eq!(
+        schema("BatchRequest")["assessments"]["maxItems"],
+        n(MAX_BATCH_ENTRIES)
+    );
+    let entry = schema("ManifestEntry");
+    assert_eq!(entry["evidence"]["maxItems"], n(MAX_EVIDENCE));
+    assert_eq!(entry["photo_facts"]["maxItems"], n(MAX_EVIDENCE));
+    // `household` may be absent: not required.
+    let required = doc["components"]["schemas"]["ManifestEntry"]["required"]
+        .as_array()
+        .expect("required");
+    assert!(!required.iter().any(|r| r == "household"));
+    let beat = schema("Heartbeat");
+    assert_eq!(beat["queue_length"]["maximum"], MAX_COUNTER);
+    assert_eq!(beat["free_bytes"]["maximum"], MAX_COUNTER);
+    assert_eq!(beat["device_time"]["format"], "date-time");
+    assert_eq!(beat["last_sync"]["format"], "date-time");
+    assert_eq!(beat["app_version"]["maxLength"], n(MAX_LABEL_CHARS));
+    let enroll = schema("EnrollRequest");
+    for field in ["code", "device_name", "app_version"] {
+        assert_eq!(enroll[field]["maxLength"], n(MAX_LABEL_CHARS), "{field}");
+    }
+    let paths = &doc["paths"];
+    let put = &paths["/blobs/{sha256}"]["put"];
+    assert_eq!(
+        put["requestBody"]["content"]["application/octet-stream"]["schema"]["maxLength"],
+        MAX_CHUNK
+    );
+    let too_large = put["responses"]["413"]["description"]
+        .as_str()
+        .expect("413");
+    assert!(too_large.contains(&MAX_CHUNK.to_string()), "{too_large}");
+    assert!(too_large.contains(&MAX_BLOB.to_string()), "{too_large}");
+    // Statuses the server gives where it gives them.
+    let head = &paths["/blobs/{sha256}"]["head"]["responses"];
+    for status in ["200", "400", "401", "404", "429", "431"] {
+        assert!(head.get(status).is_some(), "HEAD {status}");
+    }
+    for (path, method) in [
+        ("/enroll", "post"),
+        ("/heartbeat", "post"),
+        ("/batches/{batch_uuid}", "put"),
+    ] {
+        let responses = &paths[path][method]["responses"];
+        for status in ["400", "413", "415", "429", "431"] {
+            assert!(responses.get(status).is_some(), "{method} {path}: {status}");
+        }
+    }
 }
