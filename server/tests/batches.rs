@@ -328,3 +328,22 @@ both_backends!(later_entries_of_a_batch_see_earlier_ones, |b| {
         "{proposals:?}"
     );
 });
+
+both_backends!(household_may_be_absent, |b| {
+    // The OpenAPI document lists `household` as optional: an entry without the key is taken.
+    let s = SERVER.setup(b);
+    let entry = hoctap_test_support::fixtures::hamlet_assessment(&s.dong);
+    assert!(entry.household.is_none());
+    let mut json = serde_json::to_value(&entry).expect("json");
+    json.as_object_mut().expect("object").remove("household");
+    let body = serde_json::json!({ "assessments": [json] }).to_string();
+    assert!(!body.contains("\"household\""), "{body}");
+    let r = s.server.send_json(
+        "PUT",
+        &format!("/api/v1/batches/{}", new_uuid()),
+        Some(&s.token),
+        &body,
+    );
+    let res = results(&r);
+    assert_eq!(res[0]["status"], "created", "{res:?}");
+});
