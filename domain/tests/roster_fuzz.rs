@@ -1,6 +1,7 @@
 //! Regression tests for what the `roster_read` fuzz target found (fuzz/README.md, "Findings").
 //! Each input is a committed file; before the fix it panicked ("attempt to multiply with
-//! overflow" in calamine's cell reference parser) in any build with overflow checks.
+//! overflow" or "attempt to subtract with overflow" in calamine's cell reference and dimension
+//! parsers) in any build with overflow checks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hoctap_domain::roster::{read, FileError, Refusal};
@@ -41,6 +42,17 @@ fn a_dimension_past_the_grid_is_a_typed_error() {
     refused_as_bad_workbook(
         "dimension-overflow.xlsx",
         include_bytes!("data/roster-fuzz/dimension-overflow.xlsx"),
+    );
+}
+
+/// A reversed `<dimension ref="A9:E3"/>`: calamine subtracts the start from the end ("attempt
+/// to subtract with overflow"); the fuzzer's input is
+/// `fuzz/corpus/roster_read/repro-calamine-dimension-reversed.bin`.
+#[test]
+fn a_reversed_dimension_is_a_typed_error() {
+    refused_as_bad_workbook(
+        "dimension-reversed.xlsx",
+        include_bytes!("data/roster-fuzz/dimension-reversed.xlsx"),
     );
 }
 

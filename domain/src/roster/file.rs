@@ -545,12 +545,14 @@ fn check_references(bytes: &[u8]) -> Result<(), FileError> {
     Ok(())
 }
 
-/// Where [`ReferenceScan`] is in the XML: between attributes, in an attribute's name (its first
-/// bytes, up to 4), before `=`, after `=`, or in a checked value (closing quote).
+/// Where [`ReferenceScan`] is in the XML: in text, in an element's name (its last 16 bytes),
+/// between attributes, in an attribute's name (its first 4 bytes), before `=`, after `=`, or in
+/// a checked value (closing quote).
 #[derive(Debug, Clone, Copy, Default)]
 enum ScanState {
     #[default]
     Text,
+    Element,
     Space,
     Name([u8; 4], usize),
     BeforeEq,
@@ -559,23 +561,36 @@ enum ScanState {
 }
 
 /// A streaming check of `r="…"` / `ref='…'` attribute values: no run of more than 3 ASCII
-/// letters or 7 digits. Knows just enough XML for attributes (whitespace around `=`, either
-/// quote); text that merely looks like such an attribute is checked too, which no real
-/// workbook's text trips over.
+/// letters or 7 digits, and a `<dimension>`'s range not reversed (calamine subtracts its start
+/// from its end unchecked: `ref="A9:E3"`). Knows just enough XML for attributes (whitespace
+/// around `=`, either quote, namespace prefixes); text that merely looks like such an attribute
+/// is checked too, which no real workbook's text trips over.
 #[derive(Debug, Default)]
 struct ReferenceScan {
     state: ScanState,
     letters: u32,
     digits: u32,
+    /// The current element's name (last bytes; local name compared).
+    element: Vec<u8>,
+    /// The value being read, when it is short enough to be a range (longer: calamine refuses).
+    value: Vec<u8>,
 }
 
+/// Longest value kept for the range order check (`XFD1048576:XFD1048576` is 21 bytes).
+const MAX_RANGE_TEXT: usize = 32;
+
 impl ReferenceScan {
-    /// Scans the next bytes; false as soon as a value has a run that is too long.
+    /// Scans the next bytes; false as soon as a value is out of bounds.
     fn feed(&mut self, bytes: &[u8]) -> bool {
         for &b in bytes {
             let space = b.is_ascii_whitespace();
             self.state = match self.state {
-                ScanState::Value(quote) if b == quote => ScanState::Text,
+                ScanState::Value(quote) if b == quote => {
+                    if self.is_dimension() && !range_in_order(&self.value) {
+                        return false;
+                    }
+                    ScanState::Text
+                }
                 ScanState::Value(quote) => {
                     if b.is_ascii_alphabetic() {
                         if self.digits > 0 {
@@ -590,7 +605,23 @@ impl ReferenceScan {
                     if self.letters > 3 || self.digits > 7 {
                         return false;
                     }
+                    if self.value.len() <= MAX_RANGE_TEXT {
+                        self.value.push(b);
+                    }
                     ScanState::Value(quote)
+                }
+                _ if b == b'<' => {
+                    self.element.clear();
+                    ScanState::Element
+                }
+                ScanState::Element if space => ScanState::Space,
+                ScanState::Element if b == b'>' || b == b'/' => ScanState::Text,
+                ScanState::Element => {
+                    if self.element.len() == 16 {
+                        self.element.remove(0);
+                    }
+                    self.element.push(b);
+                    ScanState::Element
                 }
                 ScanState::Text | ScanState::Space if space => ScanState::Space,
                 ScanState::Space if b.is_ascii_alphabetic() => ScanState::Name([b, 0, 0, 0], 1),
@@ -615,12 +646,50 @@ impl ReferenceScan {
                 ScanState::AfterEq if space => ScanState::AfterEq,
                 ScanState::AfterEq if b == b'"' || b == b'\'' => {
                     (self.letters, self.digits) = (0, 0);
+                    self.value.clear();
                     ScanState::Value(b)
                 }
                 ScanState::BeforeEq | ScanState::AfterEq => ScanState::Text,
             };
         }
         true
+    }
+
+    /// Whether the current element is a `<dimension>` (with or without a namespace prefix).
+    fn is_dimension(&self) -> bool {
+        let local = match self.element.iter().rposition(|&b| b == b':') {
+            Some(i) => &self.element[i + 1..],
+            None => &self.element[..],
+        };
+        local == b"dimension"
+    }
+}
+
+/// Whether a range `A1:C3` has its end at or after its start on both axes; anything that is not
+/// two plain references (calamine refuses those itself) counts as in order.
+fn range_in_order(value: &[u8]) -> bool {
+    fn position(part: &[u8]) -> Option<(u64, u64)> {
+        let letters = part.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let (col, row) = part.split_at(letters);
+        if row.is_empty() || !row.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let col = col.iter().fold(0u64, |n, b| {
+            n * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1
+        });
+        let row = row.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        Some((row, col))
+    }
+    if value.len() > MAX_RANGE_TEXT {
+        return true;
+    }
+    let mut parts = value.split(|&b| b == b':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(start), Some(end), None) => match (position(start), position(end)) {
+            (Some((r1, c1)), Some((r2, c2))) => r2 >= r1 && c2 >= c1,
+            _ => true,
+        },
+        _ => true,
     }
 }
 
