@@ -347,3 +347,63 @@ both_backends!(household_may_be_absent, |b| {
     let res = results(&r);
     assert_eq!(res[0]["status"], "created", "{res:?}");
 });
+
+both_backends!(household_records_are_bounded, |b| {
+    // The bounds the OpenAPI document states for a sent household are the server's: a record
+    // outside them is `rejected` / `invalid` and nothing of it is stored.
+    use hoctap_domain::protocol::{MAX_MEMBERS, MAX_PHONE_CHARS, MAX_TEXT_CHARS};
+    let s = SERVER.setup(b);
+    let entry = simple(&s.dong);
+    use chrono::Datelike;
+    let next_year = chrono::Utc::now().year() + 1;
+    let edits: Vec<(
+        &str,
+        Box<dyn Fn(&mut hoctap_domain::protocol::HouseholdRecord)>,
+    )> = vec![
+        (
+            "birth year 1850",
+            Box::new(|h| h.members[0].birth_year = Some(1850)),
+        ),
+        (
+            "birth year next year",
+            Box::new(move |h| h.members[0].birth_year = Some(next_year)),
+        ),
+        (
+            "head too long",
+            Box::new(|h| h.head = "a".repeat(MAX_TEXT_CHARS + 1)),
+        ),
+        (
+            "phone too long",
+            Box::new(|h| h.phone = Some("0".repeat(MAX_PHONE_CHARS + 1))),
+        ),
+        (
+            "too many members",
+            Box::new(|h| {
+                let m = h.members[0].clone();
+                h.members = (0..=MAX_MEMBERS)
+                    .map(|_| hoctap_domain::protocol::MemberRecord {
+                        id: new_uuid(),
+                        ..m.clone()
+                    })
+                    .collect();
+                h.members[0].id = m.id.clone();
+            }),
+        ),
+    ];
+    for (what, edit) in &edits {
+        let mut bad = entry.clone();
+        edit(bad.household.as_mut().expect("household"));
+        let r = s.server.batch(&s.token, &new_uuid(), &[bad]);
+        let res = results(&r);
+        assert_eq!(res[0]["status"], "rejected", "{what}: {res:?}");
+        assert_eq!(res[0]["code"], "invalid", "{what}");
+    }
+    let sync = s.server.get("/api/v1/sync?cursor=0", &s.token).json();
+    assert_eq!(sync["households"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        s.env.admin_json(&["assessments"]).as_array().map(Vec::len),
+        Some(0)
+    );
+    let r = s.server.batch(&s.token, &new_uuid(), &[entry]);
+    assert_eq!(results(&r)[0]["status"], "created");
+});
