@@ -356,10 +356,8 @@ both_backends!(household_records_are_bounded, |b| {
     let entry = simple(&s.dong);
     use chrono::Datelike;
     let next_year = chrono::Utc::now().year() + 1;
-    let edits: Vec<(
-        &str,
-        Box<dyn Fn(&mut hoctap_domain::protocol::HouseholdRecord)>,
-    )> = vec![
+    type Edit = Box<dyn Fn(&mut hoctap_domain::protocol::HouseholdRecord)>;
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "birth year 1850",
             Box::new(|h| h.members[0].birth_year = Some(1850)),
