@@ -18,6 +18,12 @@
 //! | `engine::evaluate` of cdht-324 (10 indicators) and gdht-448-2015 (4 members, derived items) | `serde_json::from_str` of the same answers as JSON | ≤ 50 µs |
 //! | `Store::set_answer` (one autosave) and `Store::finalize` of a fully answered draft | bare `INSERT` + `COMMIT` on the same connection (WAL, `synchronous = FULL`): the fsync floor | ≤ 10 ms |
 //!
+//! Then the cost of encryption at rest (SQLCipher), clear and encrypted copies of the same commune
+//! measured side by side in the same run: the one-time encryption of the clear file, open,
+//! listings, search and one autosave, each with its overhead (encrypted / clear − 1). Writes are
+//! bound by the fsync of `synchronous = FULL` (milliseconds), so their ratio mostly shows the
+//! disk's noise; reads show the cipher's CPU cost (pages are decrypted once, then cached).
+//!
 //! Run with `cargo bench -p hoctap-store --bench store` or `scripts/bench` (`--quick`: 2,000
 //! households).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -32,7 +38,7 @@ use hoctap_store::households::HouseholdQuery;
 use hoctap_store::roster::ImportOptions;
 use hoctap_store::settings;
 use hoctap_store::units::NewHamlet;
-use hoctap_store::Store;
+use hoctap_store::{DbKey, Store};
 use rand::distributions::WeightedIndex;
 use rand::prelude::*;
 use rand::rngs::StdRng;
@@ -888,7 +894,10 @@ fn main() {
     );
     drop(store);
 
-    // 5. Size and memory.
+    // 5. Encryption at rest: the same operations on a clear and an encrypted copy.
+    let enc = encryption_overhead(&cached, &hamlet, &cdht, year);
+
+    // 6. Size and memory.
     println!();
     println!(
         "database: {:.1} MB ({total} households) — {}",
@@ -909,5 +918,183 @@ fn main() {
             format!("{over} target(s) OVER (p95 > target)")
         }
     );
+    println!();
+    enc.print();
     remove_db(&work);
+}
+
+/// Clear and encrypted figures of the same operations.
+struct Overhead {
+    rows: Vec<(String, Stats, Stats)>,
+    migration: Duration,
+    clear_bytes: u64,
+    encrypted_bytes: u64,
+}
+
+impl Overhead {
+    fn add(&mut self, op: &str, clear: Stats, encrypted: Stats) {
+        println!(
+            "  {op}: clear median {} p95 {} | encrypted median {} p95 {} | overhead {:+.0} %",
+            fmt(clear.median),
+            fmt(clear.p95),
+            fmt(encrypted.median),
+            fmt(encrypted.p95),
+            (ratio(&encrypted, &clear) - 1.0) * 100.0
+        );
+        self.rows.push((op.to_string(), clear, encrypted));
+    }
+
+    fn print(&self) {
+        println!("encryption at rest (SQLCipher, same data, same run):");
+        println!(
+            "  one-time encryption of the clear file (export, verify, swap): {} ms; file {:.1} MB clear, {:.1} MB encrypted",
+            self.migration.as_millis(),
+            self.clear_bytes as f64 / 1e6,
+            self.encrypted_bytes as f64 / 1e6
+        );
+        let w = self
+            .rows
+            .iter()
+            .map(|r| r.0.chars().count())
+            .max()
+            .unwrap_or(9);
+        println!(
+            "| {:w$} | clear median | encrypted median | ratio | overhead |",
+            "operation"
+        );
+        println!(
+            "| {} | ------------ | ---------------- | ----- | -------- |",
+            "-".repeat(w)
+        );
+        for (op, c, e) in &self.rows {
+            let r = ratio(e, c);
+            println!(
+                "| {op}{} | {:>12} | {:>16} | {:>4.2}× | {:>+7.0} % |",
+                " ".repeat(w - op.chars().count()),
+                fmt(c.median),
+                fmt(e.median),
+                r,
+                (r - 1.0) * 100.0
+            );
+        }
+    }
+}
+
+/// Time the same operations on a clear and an encrypted copy of the commune, alternating.
+fn encryption_overhead(
+    cached: &Path,
+    hamlet: &str,
+    cdht: &hoctap_domain::criteria::LoadedSet,
+    year: i32,
+) -> Overhead {
+    println!("encryption at rest (clear vs encrypted copy):");
+    let clear_path = cached.with_file_name("work-clear.db");
+    let enc_path = cached.with_file_name("work-encrypted.db");
+    for p in [&clear_path, &enc_path] {
+        remove_db(p);
+        std::fs::copy(cached, p).expect("copy the commune");
+    }
+    let key = DbKey::from_bytes([0x5A; 32]);
+    let t = Instant::now();
+    drop(Store::open_with_key(&enc_path, &key).expect("encrypt the copy"));
+    let migration = t.elapsed();
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let mut out = Overhead {
+        rows: Vec::new(),
+        migration,
+        clear_bytes: size(&clear_path),
+        encrypted_bytes: size(&enc_path),
+    };
+
+    let oc = time(30, || Store::open(&clear_path).expect("open clear"));
+    let oe = time(30, || {
+        Store::open_with_key(&enc_path, &key).expect("open encrypted")
+    });
+    out.add("Store::open", oc, oe);
+
+    let clear = Store::open(&clear_path).expect("open clear");
+    let encrypted = Store::open_with_key(&enc_path, &key).expect("open encrypted");
+    assert!(encrypted.is_encrypted());
+    let queries: [(&str, Option<&str>, Option<&str>); 4] = [
+        ("list hamlet sorted", Some(hamlet), None),
+        ("list all sorted", None, None),
+        (
+            "search hamlet \"nguyen van\"",
+            Some(hamlet),
+            Some("nguyen van"),
+        ),
+        ("search all \"nguyen van\"", None, Some("nguyen van")),
+    ];
+    for (label, hamlet_id, search) in queries {
+        let q = HouseholdQuery {
+            hamlet_id: hamlet_id.map(str::to_string),
+            search: search.map(str::to_string),
+            ..Default::default()
+        };
+        let n = clear.list_households(&q).expect("list").len();
+        assert_eq!(encrypted.list_households(&q).expect("list").len(), n);
+        let reps = if n > 5000 { 15 } else { 30 };
+        let c = time(reps, || clear.list_households(&q).expect("list clear"));
+        let e = time(reps, || {
+            encrypted.list_households(&q).expect("list encrypted")
+        });
+        out.add(&format!("{label} ({n} rows)"), c, e);
+    }
+
+    // One autosave on each of 20 drafts, clear and encrypted alternately.
+    let member_ids: Vec<String> = {
+        let mut stmt = clear
+            .conn_for_tests()
+            .prepare(
+                "SELECT id FROM member WHERE ?2 - birth_year >= ?3 ORDER BY rowid DESC LIMIT ?1",
+            )
+            .expect("prepare member query");
+        stmt.query_map(
+            rusqlite::params![20i64 * 5, year, hoctap_domain::eligibility::ADULT_AGE],
+            |r| r.get(0),
+        )
+        .expect("query members")
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .expect("read members")
+        .into_iter()
+        .step_by(5)
+        .collect()
+    };
+    let ids: Vec<String> = cdht.indicators().map(|i| i.id.clone()).collect();
+    let draft = |store: &Store, m: &String| {
+        let subject = Subject {
+            kind: SubjectKind::Member,
+            id: m.clone(),
+        };
+        store
+            .start_assessment(&subject, cdht, year)
+            .expect("start a draft")
+            .id
+    };
+    let (mut sc, mut se, mut fc, mut fe) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, m) in member_ids.iter().enumerate() {
+        let (dc, de) = (draft(&clear, m), draft(&encrypted, m));
+        for (j, item) in ids.iter().enumerate() {
+            // Alternating one by one, so a slow moment of the disk hits both alike.
+            for (store, d, saves) in [(&clear, &dc, &mut sc), (&encrypted, &de, &mut se)] {
+                let t = Instant::now();
+                store
+                    .set_answer(d, item, points(5 + ((i + j) % 6) as u32))
+                    .expect("autosave");
+                saves.push(t.elapsed());
+            }
+        }
+        for (store, d, fins) in [(&clear, &dc, &mut fc), (&encrypted, &de, &mut fe)] {
+            let t = Instant::now();
+            black_box(store.finalize(d).expect("finalize"));
+            fins.push(t.elapsed());
+        }
+    }
+    out.add("set_answer (1 autosave)", stats(sc), stats(se));
+    out.add("finalize cdht-324", stats(fc), stats(fe));
+    drop(clear);
+    drop(encrypted);
+    remove_db(&clear_path);
+    remove_db(&enc_path);
+    out
 }
