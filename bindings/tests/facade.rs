@@ -444,6 +444,80 @@ fn photos_appear_in_the_view_with_thumbnails() {
 }
 
 #[test]
+fn clear_data_is_encrypted_by_the_first_keyed_open_and_a_wrong_key_is_a_key_error() {
+    let f = fixture();
+    let dir = f.app.data_dir();
+    let src = photo("gps/DSCN0010.jpg");
+    let sha = src.exists().then(|| {
+        let v = f
+            .app
+            .start_assessment(household(&f.binh), "gdht-448-2015".into(), GDHT_YEAR)
+            .expect("start");
+        let v = f
+            .app
+            .attach_photo(v.id.clone(), "1.3".into(), src.display().to_string())
+            .expect("attach");
+        indicator(&v, "1.3").photos[0].sha256.clone()
+    });
+    let clear_thumb = sha
+        .as_ref()
+        .map(|s| f.app.thumbnail_bytes(s.clone()).unwrap());
+    assert!(!f.app.is_encrypted());
+    let households = f
+        .app
+        .households(Some(f.hamlet.clone()), None, YEAR)
+        .unwrap();
+    drop(f.app);
+    assert_eq!(data_state(dir.clone()).unwrap(), DataState::Clear);
+
+    let key = vec![0x3C; 32];
+    let options = default_app_options();
+    let app = HoctapApp::open_encrypted(dir.clone(), key.clone(), options.clone()).unwrap();
+    assert!(app.is_encrypted());
+    assert_eq!(data_state(dir.clone()).unwrap(), DataState::Encrypted);
+    assert_eq!(
+        app.households(Some(f.hamlet.clone()), None, YEAR).unwrap(),
+        households
+    );
+    if let Some(sha) = &sha {
+        let thumb = app.thumbnail_bytes(sha.clone()).unwrap();
+        assert_eq!(Some(&thumb), clear_thumb.as_ref(), "the same thumbnail");
+        let file = std::fs::read(hoctap_evidence::store::thumb_path(
+            &std::path::Path::new(&dir).join("evidence"),
+            sha,
+        ))
+        .unwrap();
+        assert!(!file.starts_with(&[0xFF, 0xD8, 0xFF]), "sealed on disk");
+        assert!(app
+            .photo_bytes(sha.clone())
+            .unwrap()
+            .starts_with(&[0xFF, 0xD8, 0xFF]));
+    }
+    drop(app);
+
+    for e in [
+        HoctapApp::open_encrypted(dir.clone(), vec![0x3D; 32], options.clone()).err(),
+        HoctapApp::open(dir.clone()).err(),
+        HoctapApp::open_encrypted(dir.clone(), vec![1; 16], options.clone()).err(),
+    ] {
+        let Some(HoctapError::Key { message }) = &e else {
+            panic!("{e:?}");
+        };
+        assert!(
+            message.contains("không đúng")
+                || message.contains("mã hoá")
+                || message.contains("32 byte"),
+            "{message}"
+        );
+    }
+    let app = HoctapApp::open_encrypted(dir, key, options).unwrap();
+    assert_eq!(
+        app.households(Some(f.hamlet.clone()), None, YEAR).unwrap(),
+        households
+    );
+}
+
+#[test]
 fn summary_uses_configurable_targets() {
     let f = fixture();
     let s = f.app.summary(YEAR).expect("summary");
