@@ -17,7 +17,8 @@
 //! 4. **Resume after a cut**: the proxy cuts the connection in the middle of a large photo;
 //!    bytes of photo sent again vs the chunk size.
 //!
-//! Environment: `HOCTAP_BENCH_QUICK=1` (small sizes, no netem), `HOCTAP_BENCH_N` (assessments
+//! Environment: `HOCTAP_BENCH_ONLY=5` (only the listed parts, comma-separated),
+//! `HOCTAP_BENCH_QUICK=1` (small sizes, no netem), `HOCTAP_BENCH_N` (assessments
 //! for ingest, default 5,000), `HOCTAP_BENCH_BATCH` (default 100), `HOCTAP_BENCH_CLIENTS`
 //! (default 4), `HOCTAP_BENCH_NETEM=0` (never try netem), `HOCTAP_BENCH_SERVER_BIN` (another
 //! server binary to measure, e.g. an older release build).
@@ -1650,10 +1651,23 @@ fn main() {
     );
     let sources = photo_sources();
     let mut table = Table::default();
-    ingest(&cfg, &mut table);
-    wire(&cfg, &mut table, &sources);
-    cut(&cfg, &mut table, &sources);
-    slow(&cfg, &mut table, &sources);
-    pull(&cfg, &mut table);
+    // `HOCTAP_BENCH_ONLY=5` (or `1,3`): only those parts; all of them by default.
+    let only = std::env::var("HOCTAP_BENCH_ONLY").unwrap_or_default();
+    let wanted = |part: &str| only.trim().is_empty() || only.split(',').any(|p| p.trim() == part);
+    if wanted("1") {
+        ingest(&cfg, &mut table);
+    }
+    if wanted("2") {
+        wire(&cfg, &mut table, &sources);
+    }
+    if wanted("4") {
+        cut(&cfg, &mut table, &sources);
+    }
+    if wanted("3") {
+        slow(&cfg, &mut table, &sources);
+    }
+    if wanted("5") {
+        pull(&cfg, &mut table);
+    }
     table.print();
 }
