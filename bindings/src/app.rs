@@ -92,6 +92,9 @@ impl HoctapApp {
         }
         let data_dir = PathBuf::from(data_dir);
         let device = open_device(&data_dir, key.as_ref())?;
+        // Request bodies of an upload session (batch JSON with names, decrypted photo chunks)
+        // are clear text and belong to a session that ended with the last process: gone now.
+        clear_upload_dir(&data_dir.join(UPLOAD_DIR));
         Ok(Arc::new(HoctapApp {
             data_dir,
             key,

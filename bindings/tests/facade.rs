@@ -735,3 +735,16 @@ fn roster_edits_clans_and_units_through_the_facade() {
     // Nothing set aside yet; comments of an assessment with none are empty.
     assert_eq!(app.retry_all_wedged().expect("retry"), 0);
 }
+
+#[test]
+fn upload_bodies_left_by_an_ended_process_are_removed_on_open() {
+    let f = fixture();
+    let dir = std::path::PathBuf::from(f.app.data_dir());
+    let bodies = dir.join("upload-jobs");
+    std::fs::create_dir_all(&bodies).unwrap();
+    let left = bodies.join("0190d2a0-0000-7000-8000-000000000000.body");
+    std::fs::write(&left, "{\"assessments\":[{\"name\":\"Nguyễn Văn Bình\"}]}").unwrap();
+    drop(f.app);
+    let _app = HoctapApp::open(dir.display().to_string()).unwrap();
+    assert!(!left.exists(), "a clear request body outlived its session");
+}

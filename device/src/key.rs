@@ -25,6 +25,10 @@ pub const KDF_FILE: &str = "hoctap.kdf";
 /// argon2id cost for new passphrase files: 64 MiB, 3 passes, 1 lane (about 0.2 s on a laptop
 /// core; RFC 9106's second recommendation, above OWASP's minimum of 19 MiB × 2).
 const M_KIB: u32 = 64 * 1024;
+/// Bounds on the costs read back from `hoctap.kdf` (a phone has 2–3 GB of RAM).
+const MAX_M_KIB: u32 = 512 * 1024;
+const MAX_T_COST: u32 = 16;
+const MAX_P_COST: u32 = 8;
 const T_COST: u32 = 3;
 const P_COST: u32 = 1;
 const SALT_LEN: usize = 16;
@@ -245,6 +249,13 @@ impl KdfParams {
         if p.kdf != "argon2id" || p.version != 0x13 {
             return Err(bad(format!("unknown kdf {} version {}", p.kdf, p.version)));
         }
+        // A tampered file must not make the open allocate gigabytes or spin for hours.
+        if p.m_kib > MAX_M_KIB || p.t > MAX_T_COST || p.p > MAX_P_COST {
+            return Err(bad(format!(
+                "cost out of bounds: m_kib {} (≤ {MAX_M_KIB}), t {} (≤ {MAX_T_COST}), p {} (≤ {MAX_P_COST})",
+                p.m_kib, p.t, p.p
+            )));
+        }
         Ok(Some(p))
     }
 
@@ -341,5 +352,26 @@ mod tests {
         let e = DataKey::from_key_file(&bad).unwrap_err();
         assert!(matches!(e, KeyError::BadKeyFile { .. }) && e.is_user_error());
         assert!(!format!("{k:?}").contains(k.to_hex().as_str()));
+    }
+
+    #[test]
+    fn a_tampered_kdf_file_cannot_demand_huge_costs() {
+        let dir = tempfile::tempdir().unwrap();
+        let params = KdfParams::create(dir.path()).unwrap();
+        for (m_kib, t, p) in [(u32::MAX, 3, 1), (M_KIB, u32::MAX, 1), (M_KIB, 3, u32::MAX)] {
+            let tampered = KdfParams {
+                m_kib,
+                t,
+                p,
+                ..params.clone()
+            };
+            std::fs::write(
+                kdf_path(dir.path()),
+                serde_json::to_string(&tampered).unwrap(),
+            )
+            .unwrap();
+            let e = DataKey::from_passphrase(dir.path(), "mật khẩu").unwrap_err();
+            assert!(matches!(e, KeyError::BadKdfFile { .. }), "{e:?}");
+        }
     }
 }

@@ -65,9 +65,10 @@ pub trait Clock: Send + Sync {
     }
 }
 
-/// Whether a string is a well-formed UUID (any version), as ids from users are checked.
+/// Whether a string is a UUID (any version) in its one canonical spelling: lower-case,
+/// hyphenated, no braces or `urn:uuid:` — so one id can never enter storage spelled twice.
 pub fn is_id(s: &str) -> bool {
-    uuid::Uuid::parse_str(s).is_ok()
+    uuid::Uuid::parse_str(s).is_ok_and(|u| u.hyphenated().to_string() == s)
 }
 
 #[cfg(test)]
@@ -83,5 +84,14 @@ mod tests {
         assert_eq!(plus_secs(now, 60), "2026-11-22T01:03:03.456Z");
         assert!(is_id("0190d2a0-0000-7000-8000-000000000000"));
         assert!(!is_id("H004"));
+        // Other spellings of the same UUID are not ids.
+        for other in [
+            "0190D2A0-0000-7000-8000-000000000000",
+            "{0190d2a0-0000-7000-8000-000000000000}",
+            "urn:uuid:0190d2a0-0000-7000-8000-000000000000",
+            "0190d2a0000070008000000000000000",
+        ] {
+            assert!(!is_id(other), "{other}");
+        }
     }
 }

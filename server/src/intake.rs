@@ -1690,7 +1690,23 @@ pub async fn process_entry(
     }
 
     let score = match cache.set_for(&mut *conn, &content).await? {
+        // A version the server does not hold of a set it knows by id: the set's model still
+        // binds (a made-up hash must not carry answers into another model).
         None => {
+            if let Some(model) = rescore::model_of_known_id(&content.criteria.id) {
+                if model != content.model {
+                    return Ok(rejected(
+                        id,
+                        ErrorCode::Invalid,
+                        format!(
+                            "Bộ tiêu chí {} dùng cho mô hình {}, không phải {}.",
+                            content.criteria.id,
+                            model.title_vi(),
+                            content.model.title_vi()
+                        ),
+                    ));
+                }
+            }
             notes.push("Máy chủ chưa có bộ tiêu chí của phiếu; chưa chấm lại được.".to_string());
             None
         }

@@ -29,6 +29,13 @@ pub fn builtin_matching(content: &CanonicalAssessment) -> Option<Arc<LoadedSet>>
     builtin_by_sha256(&content.criteria.sha256).filter(|s| s.id == content.criteria.id)
 }
 
+/// The model of a built-in set known by `id` (any version, archived ones included).
+pub fn model_of_known_id(id: &str) -> Option<hoctap_domain::model::Model> {
+    hoctap_domain::criteria::builtin::builtin_versions(id)
+        .first()
+        .map(|set| set.model)
+}
+
 /// The set an assessment names: built in with the same hash, else the published source given.
 pub fn find_set(content: &CanonicalAssessment, published: Option<&str>) -> Option<Arc<LoadedSet>> {
     if let Some(set) = builtin_matching(content) {

@@ -68,7 +68,17 @@ both_backends!(content_is_checked_strictly, |b| {
             c.subject = Subject::new(SubjectKind::Household, household.clone());
         })
     };
-    let cases: [(&ManifestEntry, &str); 9] = [
+    // The same, naming a version of the set the server does not hold (a made-up hash).
+    let unknown_version = {
+        let e = simple(&s.dong);
+        let household = e.household.clone().expect("household").id;
+        rewrite(&e, |c| {
+            c.model = Model::GiaDinh;
+            c.subject = Subject::new(SubjectKind::Household, household.clone());
+            c.criteria.sha256 = "0".repeat(64);
+        })
+    };
+    let cases: [(&ManifestEntry, &str); 10] = [
         (&pretty, "dạng chuẩn"),
         (&unknown, "extra"),
         (&format2, "phiên bản 2"),
@@ -77,6 +87,7 @@ both_backends!(content_is_checked_strictly, |b| {
         (&revision0, "Số lần sửa 0"),
         (&wrong_model, "Gia đình học tập"),
         (&wrong_set, "cdht-324"),
+        (&unknown_version, "cdht-324"),
         (&good, ""),
     ];
     let entries: Vec<ManifestEntry> = cases.iter().map(|(e, _)| (*e).clone()).collect();

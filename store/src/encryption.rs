@@ -14,6 +14,7 @@
 //!   A kill before the rename leaves the clear database (the leftover is removed on the next
 //!   try); after it, the encrypted one. The clear file is never modified except leaving WAL mode
 //!   (a checkpoint, itself crash-safe).
+//!   Concurrent first opens take turns on an exclusive lock (`hoctap.db-migrate.lock`).
 
 use crate::{Result, StoreError};
 use rusqlite::{Connection, OptionalExtension};
@@ -239,6 +240,19 @@ fn busy(message: &str) -> StoreError {
 /// `EncryptionFailed` when the copy does not verify; in every failure the clear database is left
 /// as it was and the partial copy removed.
 pub fn encrypt_clear_database(path: &Path, key: &DbKey) -> Result<()> {
+    // One migration at a time per file: a second process waits here instead of removing the
+    // first one's copy; once it holds the lock the file may already be encrypted.
+    let lock_path = with_suffix(path, "-migrate.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| io_err(&lock_path, e))?;
+    lock.lock().map_err(|e| io_err(&lock_path, e))?;
+    if file_state(path)? != FileState::Clear {
+        return Ok(());
+    }
     let tmp = with_suffix(path, MIGRATION_SUFFIX);
     remove_leftovers(&tmp)?;
     let result = export_and_swap(path, &tmp, key);

@@ -336,3 +336,36 @@ fn a_fresh_encrypted_schema_equals_a_fresh_clear_one() {
         .unwrap();
     assert_eq!(sync, 2, "synchronous = FULL");
 }
+
+#[test]
+fn two_first_opens_at_once_take_turns_and_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    {
+        let store = Store::open(&path).unwrap();
+        fill(&store);
+    }
+    let households = Store::open(&path).unwrap().count_households(None).unwrap();
+    let opens: Vec<_> = (0..4)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                Store::open_with_key(&path, &key(7)).map(|s| s.count_households(None).unwrap())
+            })
+        })
+        .collect();
+    for open in opens {
+        // Each open either sees the encrypted data or was told the file was busy; none lost it.
+        match open.join().unwrap() {
+            Ok(n) => assert_eq!(n, households),
+            Err(e) => assert!(
+                format!("{e:?}").contains("busy") || format!("{e:?}").contains("Busy"),
+                "{e:?}"
+            ),
+        }
+    }
+    assert_eq!(encryption::file_state(&path).unwrap(), FileState::Encrypted);
+    let store = Store::open_with_key(&path, &key(7)).unwrap();
+    assert_eq!(store.count_households(None).unwrap(), households);
+    assert_nothing_clear(dir.path());
+}

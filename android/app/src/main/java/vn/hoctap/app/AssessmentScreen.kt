@@ -64,7 +64,15 @@ fun AssessmentScreen(assessmentId: String, onBack: () -> Unit) {
         PhotoCapture(
             onCaptured = { path ->
                 capturingFor = null
-                update { it.attachPhoto(currentId, indicator, path) }
+                // The core seals its own copy; the camera's clear JPEG (with EXIF GPS) must not
+                // stay in the cache, whether or not the photo was taken.
+                update {
+                    try {
+                        it.attachPhoto(currentId, indicator, path)
+                    } finally {
+                        java.io.File(path).delete()
+                    }
+                }
             },
             onCancel = { capturingFor = null },
         )

@@ -51,6 +51,8 @@ fun PhotoCapture(onCaptured: (String) -> Unit, onCancel: () -> Unit) {
         Row(Modifier.align(Alignment.BottomCenter)) {
             OutlinedButton(onClick = onCancel) { Text("Huỷ") }
             Button(onClick = {
+                // Captures left by an app killed between the shot and the attach: clear text.
+                context.cacheDir.listFiles { f -> f.name.startsWith("capture-") }?.forEach { it.delete() }
                 val file = File(context.cacheDir, "capture-${System.currentTimeMillis()}.jpg")
                 capture.takePicture(
                     ImageCapture.OutputFileOptions.Builder(file).build(),
