@@ -77,6 +77,15 @@ both_backends!(answers_are_compressed_as_offered, |b| {
     );
     assert_eq!(zs.header("content-encoding"), Some("zstd"));
     assert!(zs.body.len() < plain.body.len());
+
+    // A client that takes both (the device's transport) gets zstd: smaller at the same cost.
+    let both = s.server.request(
+        "GET",
+        "/api/v1/sync?cursor=0",
+        &[("Authorization", &auth), ("Accept-Encoding", "gzip, zstd")],
+        b"",
+    );
+    assert_eq!(both.header("content-encoding"), Some("zstd"));
 });
 
 both_backends!(a_gzipped_manifest_round_trips_and_replays, |b| {

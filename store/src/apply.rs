@@ -24,6 +24,7 @@ use hoctap_domain::text;
 use rusqlite::params;
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// What one page (or a whole pull) changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +168,13 @@ fn write_hamlet(db: &Db<'_>, h: &HamletRecord) -> Result<()> {
 /// The device's own household (made before enrolling, not known to the server) that a pulled
 /// household stands for: same hamlet, and the same household code — or, when either has no
 /// code, the same head name ignoring case and diacritics.
-fn local_household_for(db: &Db<'_>, h: &HouseholdRecord) -> Result<Option<String>> {
+/// `unmatched`: the hamlets that hold such households at all (read once per page, so a fresh
+/// device does not scan a hamlet's households for every household it pulls).
+fn local_household_for(
+    db: &Db<'_>,
+    h: &HouseholdRecord,
+    unmatched: &HashSet<String>,
+) -> Result<Option<String>> {
     let by_server_id: Option<String> = db
         .conn()
         .prepare_cached("SELECT id FROM household WHERE server_id = ?1")?
@@ -181,7 +188,7 @@ fn local_household_for(db: &Db<'_>, h: &HouseholdRecord) -> Result<Option<String
         .prepare_cached("SELECT 1 FROM household WHERE id = ?1")?
         .query_row([&h.id], |r| r.get(0))
         .optional()?;
-    if known.is_some() {
+    if known.is_some() || !unmatched.contains(&h.hamlet_id) {
         return Ok(None);
     }
     let candidates: Vec<(String, String, Option<String>)> = db
@@ -271,8 +278,25 @@ fn member_of(m: &hoctap_domain::protocol::MemberRecord) -> NewMember {
     }
 }
 
-fn upsert_household(db: &Db<'_>, h: &HouseholdRecord, applied: &mut Applied) -> Result<u64> {
-    if let Some(local) = local_household_for(db, h)? {
+/// Hamlets holding households made on this device and not yet matched to the server's.
+fn hamlets_with_unmatched(db: &Db<'_>) -> Result<HashSet<String>> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT DISTINCT hamlet_id FROM household
+             WHERE server_known = 0 AND server_id IS NULL AND removed_at IS NULL",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+fn upsert_household(
+    db: &Db<'_>,
+    h: &HouseholdRecord,
+    unmatched: &HashSet<String>,
+    applied: &mut Applied,
+) -> Result<u64> {
+    if let Some(local) = local_household_for(db, h, unmatched)? {
         applied.matched += 1;
         return update_matched_household(db, &local, h);
     }
@@ -295,7 +319,7 @@ fn upsert_household(db: &Db<'_>, h: &HouseholdRecord, applied: &mut Applied) -> 
     }
     let mut members = 0;
     for m in &h.members {
-        match households::put_member(db, &h.id, &m.id, &member_of(m)) {
+        match households::write_member(db, &h.id, &m.id, &member_of(m)) {
             Ok(()) => members += 1,
             Err(e @ StoreError::Field(_)) => {
                 tracing::warn!(id = %m.id, error = %e, "pulled member skipped");
@@ -303,6 +327,7 @@ fn upsert_household(db: &Db<'_>, h: &HouseholdRecord, applied: &mut Applied) -> 
             Err(e) => return Err(e),
         }
     }
+    households::refresh_search(db, &h.id)?;
     Ok(members)
 }
 
@@ -315,8 +340,13 @@ pub fn apply_page(db: &Db<'_>, page: &SyncResponse) -> Result<Applied> {
         }
         applied.hamlets += 1;
     }
+    let unmatched = if page.households.is_empty() {
+        HashSet::new()
+    } else {
+        hamlets_with_unmatched(db)?
+    };
     for h in &page.households {
-        applied.members += upsert_household(db, h, &mut applied)?;
+        applied.members += upsert_household(db, h, &unmatched, &mut applied)?;
         applied.households += 1;
     }
     for c in &page.clans {

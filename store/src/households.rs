@@ -291,9 +291,17 @@ pub fn insert_household(db: &Db<'_>, new: &NewHousehold) -> Result<String> {
     Ok(id)
 }
 
-/// Write a member of a household: insert it with `id`, or update the row with that id. The one
-/// statement that writes member rows. Refreshes the household's search text.
+/// Write a member of a household: insert it with `id`, or update the row with that id.
+/// Refreshes the household's search text.
 pub fn put_member(db: &Db<'_>, household_id: &str, id: &str, new: &NewMember) -> Result<()> {
+    write_member(db, household_id, id, new)?;
+    refresh_search(db, household_id)
+}
+
+/// [`put_member`] without the search refresh, for a caller that writes a household's members
+/// together and then calls [`refresh_search`] once (a pulled roster page). The one statement
+/// that writes member rows.
+pub fn write_member(db: &Db<'_>, household_id: &str, id: &str, new: &NewMember) -> Result<()> {
     let name = required_name(Field::MemberName, &new.name)?;
     check_birth_year(new.birth_year, db.clock().current_year())?;
     let exists: Option<i64> = db
@@ -335,7 +343,7 @@ pub fn put_member(db: &Db<'_>, household_id: &str, id: &str, new: &NewMember) ->
             now.utc,
             now.offset_minutes
         ])?;
-    refresh_search(db, household_id)
+    Ok(())
 }
 
 /// Insert a member added on this device; returns its id.

@@ -297,27 +297,71 @@ impl SyncMachine {
         }
     }
 
+    /// The request for the roster page after `cursor`.
+    fn pull_job(&self, cursor: i64) -> Job {
+        let limit = self
+            .options
+            .page_size
+            .map(|n| format!("&limit={n}"))
+            .unwrap_or_default();
+        let request = self.request(
+            Method::Get,
+            format!("/sync?cursor={cursor}{limit}"),
+            Vec::new(),
+            &[],
+        );
+        Job {
+            kind: JobKind::Pull { cursor },
+            request,
+        }
+    }
+
+    /// Read the answer to a pull job: a checked page, not yet applied. With
+    /// [`SyncMachine::prefetch`] and [`SyncMachine::apply_page`] a driver can fetch the next
+    /// page while this one is written ([`SyncMachine::complete`] does both steps in one).
+    pub fn read_page(&mut self, resp: HttpResponse) -> Result<SyncResponse, SyncError> {
+        let resp = inflated(resp)?;
+        if resp.status != 200 {
+            return Err(classify(&resp));
+        }
+        let page: SyncResponse = parse(&resp)?;
+        self.server_takes_gzip = page.request_encodings.iter().any(|e| e == GZIP);
+        Ok(page)
+    }
+
+    /// The job that will follow `page` once it is applied, when more pages wait: a driver may
+    /// send it while the page is written, and hand its answer to [`SyncMachine::complete`]
+    /// only if [`SyncMachine::next_job`] then asks for the same request.
+    pub fn prefetch(&self, page: &SyncResponse) -> Option<Job> {
+        page.more.then(|| self.pull_job(page.cursor))
+    }
+
+    /// Write a page read by [`SyncMachine::read_page`]: records, cursor, clock skew, report.
+    pub fn apply_page(
+        &mut self,
+        outbox: &mut dyn Outbox,
+        page: &SyncResponse,
+    ) -> Result<(), SyncError> {
+        if let Some(skew) = time::skew_ms(&page.server_time, self.clock.now()) {
+            outbox.record_skew(skew)?;
+            self.report.clock_skew_ms = Some(skew);
+        }
+        let applied = outbox.apply_page(page)?;
+        self.report.returned += applied.returned;
+        self.report.pulled.add(&applied);
+        if !page.more {
+            self.phase = Phase::Blobs;
+        }
+        Ok(())
+    }
+
     /// The next request to make, or `None` when the run is complete.
     pub fn next_job(&mut self, outbox: &mut dyn Outbox) -> Result<Option<Job>, SyncError> {
         loop {
             match self.phase {
                 Phase::Pull => {
                     let cursor = outbox.cursor()?;
-                    let limit = self
-                        .options
-                        .page_size
-                        .map(|n| format!("&limit={n}"))
-                        .unwrap_or_default();
-                    let request = self.request(
-                        Method::Get,
-                        format!("/sync?cursor={cursor}{limit}"),
-                        Vec::new(),
-                        &[],
-                    );
-                    return Ok(Some(Job {
-                        kind: JobKind::Pull { cursor },
-                        request,
-                    }));
+                    return Ok(Some(self.pull_job(cursor)));
                 }
                 Phase::Blobs => {
                     if self.blobs.is_empty() {
@@ -553,22 +597,8 @@ impl SyncMachine {
         let resp = inflated(resp)?;
         match &job.kind {
             JobKind::Pull { .. } => {
-                if resp.status != 200 {
-                    return Err(classify(&resp));
-                }
-                let page: SyncResponse = parse(&resp)?;
-                self.server_takes_gzip = page.request_encodings.iter().any(|e| e == GZIP);
-                if let Some(skew) = time::skew_ms(&page.server_time, self.clock.now()) {
-                    outbox.record_skew(skew)?;
-                    self.report.clock_skew_ms = Some(skew);
-                }
-                let applied = outbox.apply_page(&page)?;
-                self.report.returned += applied.returned;
-                self.report.pulled.add(&applied);
-                if !page.more {
-                    self.phase = Phase::Blobs;
-                }
-                Ok(())
+                let page = self.read_page(resp)?;
+                self.apply_page(outbox, &page)
             }
             JobKind::BlobProbe { sha256 } => {
                 let Some(task) = self.blobs.front_mut().filter(|t| &t.sha256 == sha256) else {

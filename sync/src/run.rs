@@ -7,9 +7,10 @@
 //! store errors → end the run. Record-level refusals never reach here (the record is wedged).
 
 use crate::error::SyncError;
-use crate::machine::{BlobSource, JobKind, Phase, SyncMachine, SyncOptions, SyncReport};
+use crate::http::HttpResponse;
+use crate::machine::{BlobSource, Job, JobKind, Phase, SyncMachine, SyncOptions, SyncReport};
 use crate::outbox::StoreOutbox;
-use crate::transport::Transport;
+use crate::transport::{Transport, TransportError};
 use hoctap_store::outbox::{self as dao, RunEnd};
 use hoctap_store::Store;
 use serde::Serialize;
@@ -205,6 +206,34 @@ fn ended(m: Option<&SyncMachine>, outcome: Outcome, error: Option<SyncError>) ->
     }
 }
 
+/// A job sent ahead of its turn, with what came back.
+type Fetched = (Job, Result<HttpResponse, TransportError>);
+
+/// Apply a roster page while the next one is fetched on another thread, so the link carries
+/// page n + 1 while the phone writes page n (over 2G the write would otherwise leave the link
+/// idle for a large part of each page). The fetched answer is kept in `ahead`.
+fn pull_page(
+    machine: &mut SyncMachine,
+    outbox: &mut StoreOutbox<'_>,
+    transport: &dyn Transport,
+    resp: HttpResponse,
+    ahead: &mut Option<Fetched>,
+) -> Result<(), SyncError> {
+    let page = machine.read_page(resp)?;
+    let Some(next) = machine.prefetch(&page) else {
+        return machine.apply_page(outbox, &page);
+    };
+    std::thread::scope(|s| {
+        let request = next.request.clone();
+        let fetch = s.spawn(move || transport.send(&request));
+        let applied = machine.apply_page(outbox, &page);
+        if let Ok(resp) = fetch.join() {
+            *ahead = Some((next, resp));
+        }
+        applied
+    })
+}
+
 fn drive(
     store: &Store,
     transport: &dyn Transport,
@@ -233,6 +262,7 @@ fn drive(
     let seed =
         u64::from(std::process::id()) ^ (store.clock().now().timestamp_subsec_nanos() as u64);
     let mut failures = 0u32;
+    let mut ahead: Option<Fetched> = None;
     loop {
         if cancel.is_cancelled() {
             return ended(
@@ -261,7 +291,16 @@ fn drive(
             JobKind::Heartbeat => "Đang báo trạng thái".into(),
         };
         progress.progress(&event(&machine, machine.phase().into(), label));
-        let outcome = match transport.send(&job.request) {
+        // A page fetched while the previous one was written answers this job only if the
+        // machine asks for exactly that request.
+        let sent = match ahead.take() {
+            Some((fetched, resp)) if fetched == job => resp,
+            _ => transport.send(&job.request),
+        };
+        let outcome = match sent {
+            Ok(resp) if matches!(job.kind, JobKind::Pull { .. }) => {
+                pull_page(&mut machine, &mut outbox, transport, resp, &mut ahead)
+            }
             Ok(resp) => machine.complete(&mut outbox, &job, resp),
             Err(e) => {
                 machine.failed(&job);

@@ -23,7 +23,8 @@ pub struct ReqwestTransport {
 
 impl ReqwestTransport {
     /// A transport to `base` (e.g. `http://127.0.0.1:8080`) that asks for compressed answers
-    /// (`Accept-Encoding: gzip`) and inflates them.
+    /// (`Accept-Encoding: gzip, zstd`; servers prefer zstd, about a tenth smaller) and inflates
+    /// them.
     pub fn new(base: &str) -> Result<ReqwestTransport, TransportError> {
         Self::with_compression(base, true)
     }
@@ -39,6 +40,7 @@ impl ReqwestTransport {
             .timeout(Duration::from_secs(120))
             .user_agent(concat!("hoctap/", env!("CARGO_PKG_VERSION")))
             .gzip(compression)
+            .zstd(compression)
             .build()
             .map_err(|e| TransportError(format!("HTTP client: {e}")))?;
         Ok(ReqwestTransport {

@@ -1465,9 +1465,80 @@ struct Pulled {
     pages: u64,
 }
 
-/// A fresh device enrolled with `code` pulls its whole roster through `via` (the machine driven
-/// directly, pull phase only, timed).
-fn first_pull(direct: &str, via: &str, code: &str, compression: bool, page: Option<u32>) -> Pulled {
+/// When the pull phase ended, with the proxy's (upstream, downstream) byte counts then.
+type PullEnd = (Instant, (u64, u64));
+
+/// Marks the end of the pull phase of a run: (pull jobs seen, when the phase ended).
+struct PullWatch<'a> {
+    proxy: &'a Proxy,
+    state: Mutex<(u64, Option<PullEnd>)>,
+}
+
+impl hoctap_sync::ProgressSink for PullWatch<'_> {
+    fn progress(&self, event: &hoctap_sync::Progress) {
+        let mut s = self.state.lock().expect("watch");
+        if event.phase == hoctap_sync::run::Stage::Pull {
+            s.0 += 1;
+        } else if s.1.is_none() {
+            s.1 = Some((Instant::now(), self.proxy.bytes()));
+        }
+    }
+}
+
+/// A fresh device enrolled with `code` pulls its whole roster through `proxy`: the product's
+/// own driver (`Device::sync`, which writes each page while fetching the next), timed up to the
+/// end of its pull phase.
+fn first_pull(
+    direct: &str,
+    proxy: &Proxy,
+    code: &str,
+    compression: bool,
+    page: Option<u32>,
+) -> Pulled {
+    let dir = tempfile::tempdir().expect("device dir");
+    let device = Device::open(dir.path()).expect("device");
+    let enroll = ReqwestTransport::new(direct).expect("transport");
+    device.enroll(&enroll, direct, code, None).expect("enroll");
+    let transport =
+        ReqwestTransport::with_compression(&proxy.url(), compression).expect("transport");
+    let options = SyncOptions {
+        page_size: page,
+        ..SyncOptions::default()
+    };
+    let watch = PullWatch {
+        proxy,
+        state: Mutex::new((0, None)),
+    };
+    let (start, before) = (Instant::now(), proxy.bytes());
+    let run = device.sync(
+        &transport,
+        options,
+        &hoctap_sync::RetryPolicy::default(),
+        &watch,
+        &hoctap_sync::CancelHandle::new(),
+    );
+    assert!(run.error.is_none(), "first pull: {:?}", run.error);
+    let (pages, end) = watch.state.into_inner().expect("watch");
+    let (at, (up, down)) = end.expect("the run left its pull phase");
+    Pulled {
+        secs: (at - start).as_secs_f64(),
+        up: up - before.0,
+        down: down - before.1,
+        households: run.report.pulled.households,
+        pages,
+    }
+}
+
+/// The "before": a fresh device pulls through `via` the way devices did until now, one page
+/// after another, each written before the next is asked for (the machine driven directly, pull
+/// phase only, timed).
+fn first_pull_sequential(
+    direct: &str,
+    via: &str,
+    code: &str,
+    compression: bool,
+    page: Option<u32>,
+) -> Pulled {
     let dir = tempfile::tempdir().expect("device dir");
     let device = Device::open(dir.path()).expect("device");
     let enroll = ReqwestTransport::new(direct).expect("transport");
@@ -1559,14 +1630,15 @@ fn pull(cfg: &Config, table: &mut Table) {
             } else {
                 commune_code(&env)
             };
-            let mut p = first_pull(&direct, &proxy.url(), &code, false, Some(500));
+            let mut p = first_pull_sequential(&direct, &proxy.url(), &code, false, Some(500));
             (p.up, p.down) = proxy.bytes();
             p
         } else {
             // Plain JSON of a whole commune takes many minutes at 256 kbit/s: its bytes are
             // counted on an unshaped path and its time estimated from them.
             let proxy = Proxy::start_with(&server.addr, None, None, None);
-            let mut p = first_pull(&direct, &proxy.url(), &commune_code(&env), false, Some(500));
+            let mut p =
+                first_pull_sequential(&direct, &proxy.url(), &commune_code(&env), false, Some(500));
             (p.up, p.down) = proxy.bytes();
             p.secs = (p.up + p.down) as f64 * 8.0 / LINK_BITS_PER_SEC
                 + p.pages as f64 * LINK_DELAY.as_secs_f64();
@@ -1583,8 +1655,21 @@ fn pull(cfg: &Config, table: &mut Table) {
         } else {
             commune_code(&env)
         };
-        let mut now = first_pull(&direct, &proxy.url(), &code, true, None);
-        (now.up, now.down) = proxy.bytes();
+        let now = first_pull(&direct, &proxy, &code, true, None);
+        // The same pull on an unshaped path: what the server and the device spend themselves.
+        let local = {
+            let proxy = Proxy::start_with(&server.addr, None, None, None);
+            let code = if scope == "one hamlet" {
+                env.enroll_code(&names[0])
+            } else {
+                commune_code(&env)
+            };
+            first_pull(&direct, &proxy, &code, true, None)
+        };
+        println!(
+            "   {scope}: unshaped (server and device work only) {:.2} s in {} page(s)",
+            local.secs, local.pages
+        );
         assert_eq!(now.households, households, "{scope}: all households pulled");
         let wire = now.up + now.down;
         println!(
@@ -1628,8 +1713,8 @@ fn pull(cfg: &Config, table: &mut Table) {
         println!("   page size (whole commune, compressed, 256 kbit/s + 300 ms):");
         for size in [500u32, 1000, 2000, 5000] {
             let proxy = Proxy::start_with(&server.addr, None, Some(link), Some(down_link));
-            let p = first_pull(&direct, &proxy.url(), &commune_code(&env), true, Some(size));
-            let (up, down) = proxy.bytes();
+            let p = first_pull(&direct, &proxy, &commune_code(&env), true, Some(size));
+            let (up, down) = (p.up, p.down);
             println!(
                 "     {size:>5} records/page: {:>3} pages, {:.1} s, {} B; a cut loses at most one page (≈ {:.1} s)",
                 p.pages,

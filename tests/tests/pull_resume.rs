@@ -112,3 +112,92 @@ both_backends!(a_cut_pull_resumes_after_the_last_applied_page, |b| {
         assert!(distinct as usize >= HOUSEHOLDS / 25, "{cursors:?}");
     }
 });
+
+/// Records, for every `GET /sync`, its cursor and the thread that sent it.
+struct Recording {
+    inner: ReqwestTransport,
+    pulls: std::sync::Mutex<Vec<(String, std::thread::ThreadId)>>,
+}
+
+impl hoctap_sync::Transport for Recording {
+    fn send(
+        &self,
+        request: &hoctap_sync::HttpRequest,
+    ) -> Result<hoctap_sync::HttpResponse, hoctap_sync::TransportError> {
+        if let Some(q) = request.path.split("/sync?").nth(1) {
+            let cursor = q
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("cursor="))
+                .unwrap_or_default()
+                .to_string();
+            self.pulls
+                .lock()
+                .unwrap()
+                .push((cursor, std::thread::current().id()));
+        }
+        self.inner.send(request)
+    }
+}
+
+both_backends!(
+    each_page_is_fetched_while_the_previous_one_is_written,
+    |b| {
+        let env = SERVER.env(b);
+        env.admin_ok(&["init", "--province", "25", "--commune", "04831"]);
+        add_hamlet(&env, "Thôn Đông");
+        let file = env.dir.path().join("roster.csv");
+        std::fs::write(&file, roster()).unwrap();
+        env.admin_ok(&["import", "roster", &file.display().to_string()]);
+        let server = env.serve(&[]);
+        let dir = tempfile::tempdir().unwrap();
+        let device = Device::open(dir.path()).unwrap();
+        let direct = ReqwestTransport::new(&server.url()).unwrap();
+        device
+            .enroll(
+                &direct,
+                &server.url(),
+                &enroll_code(&env, &["Thôn Đông"]),
+                None,
+            )
+            .unwrap();
+        let transport = Recording {
+            inner: ReqwestTransport::new(&server.url()).unwrap(),
+            pulls: std::sync::Mutex::new(Vec::new()),
+        };
+        let options = SyncOptions {
+            page_size: Some(50),
+            ..SyncOptions::default()
+        };
+        let r = device.sync(
+            &transport,
+            options,
+            &RetryPolicy::default(),
+            &NoProgress,
+            &CancelHandle::new(),
+        );
+        assert_eq!(r.outcome, Outcome::Done, "{:?}", r.message);
+        assert_eq!(
+            device.store().count_households(None).unwrap() as usize,
+            HOUSEHOLDS
+        );
+        let pulls = transport.pulls.into_inner().unwrap();
+        // 400 households at 50 a page (and the hamlet and criteria records): at least 8 pages,
+        // each asked for once, in order.
+        assert!(pulls.len() >= HOUSEHOLDS / 50, "{pulls:?}");
+        let cursors: Vec<i64> = pulls
+            .iter()
+            .map(|(c, _)| c.parse::<i64>().unwrap_or(0))
+            .collect();
+        assert!(
+            cursors.windows(2).all(|w| w[0] < w[1]),
+            "each page once, in order: {cursors:?}"
+        );
+        // The first page is asked for by the driver; every later one by the thread that fetches
+        // it while the page before it is written.
+        let driver = pulls[0].1;
+        assert!(
+            pulls[1..].iter().all(|(_, t)| *t != driver),
+            "later pages must be fetched off the writing thread: {pulls:?}"
+        );
+    }
+);
