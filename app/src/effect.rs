@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Something the shell must do.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Effect {
     /// The view model changed: call [`crate::AppCore::view`] and draw it.
     Render,

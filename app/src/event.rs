@@ -10,7 +10,7 @@ use hoctap_domain::state::SubjectStatus;
 use serde::{Deserialize, Serialize};
 
 /// Something the core is told.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// The process started (after [`crate::AppCore::open`]): restore, resume interrupted work.
     Started,
@@ -270,7 +270,7 @@ pub enum SyncOutcome {
 }
 
 /// What a task reports when it ends.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TaskResult {
     PhotoAttached {
         capture_id: String,

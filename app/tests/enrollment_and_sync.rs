@@ -13,38 +13,7 @@ use hoctap_app::view::*;
 use hoctap_app::{AnswerInput, Effect, Event, NetworkConstraint, SubjectRef, Target, TaskKind};
 use hoctap_domain::model::{Model, SubjectKind};
 use hoctap_domain::state::{SubjectStatus, SyncState};
-
-fn qr_png(text: &str) -> Vec<u8> {
-    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
-    let modules = code.width();
-    let scale = 8;
-    let quiet = 4;
-    let size = (modules + 2 * quiet) * scale;
-    let colors = code.to_colors();
-    let mut pixels = vec![255u8; size * size];
-    for y in 0..modules {
-        for x in 0..modules {
-            if colors[y * modules + x] == qrcode::Color::Dark {
-                for dy in 0..scale {
-                    for dx in 0..scale {
-                        let px = (x + quiet) * scale + dx;
-                        let py = (y + quiet) * scale + dy;
-                        pixels[py * size + px] = 0;
-                    }
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, size as u32, size as u32);
-        enc.set_color(png::ColorType::Grayscale);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut w = enc.write_header().unwrap();
-        w.write_image_data(&pixels).unwrap();
-    }
-    out
-}
+use hoctap_test_support::qr_png;
 
 fn home_hamlets(phone: &Phone) -> Vec<String> {
     match phone.view().screen {

@@ -13,12 +13,14 @@
 mod app;
 mod error;
 mod roster;
+mod shell;
 mod sync;
 mod types;
 mod view;
 
 pub use app::{current_year, data_state, default_target, HoctapApp};
 pub use error::{HoctapError, Result};
+pub use shell::AppShell;
 pub use sync::{CancelToken, SyncProgress};
 pub use types::*;
 

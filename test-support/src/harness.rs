@@ -431,3 +431,75 @@ impl Setup {
         }
     }
 }
+
+/// The `hoctap-server` binary for a test crate that cannot name it with `CARGO_BIN_EXE_…` (the
+/// app core's and the FFI façade's tests): `HOCTAP_SERVER_BIN`, else built once with cargo in
+/// the test's own profile (debug or release) and found beside the test's `deps` directory.
+pub fn cargo_built_server() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(p) = std::env::var("HOCTAP_SERVER_BIN") {
+            return PathBuf::from(p);
+        }
+        // target/<profile>/deps/<test> → target/<profile>
+        let exe = std::env::current_exe().expect("test exe");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("profile dir")
+            .to_path_buf();
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.args([
+            "build",
+            "-q",
+            "-p",
+            "hoctap-server",
+            "--bin",
+            "hoctap-server",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile_dir.file_name().and_then(|n| n.to_str()) == Some("release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build for the server");
+        assert!(status.success(), "building hoctap-server failed");
+        let bin = profile_dir.join("hoctap-server");
+        assert!(bin.exists(), "no server binary at {}", bin.display());
+        bin
+    })
+    .clone()
+}
+
+/// A QR code of `text` as a grayscale PNG (8 px modules, quiet zone of 4), as a phone camera or
+/// a printed enrollment sheet would present it to the QR decoder.
+pub fn qr_png(text: &str) -> Vec<u8> {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let modules = code.width();
+    let scale = 8;
+    let quiet = 4;
+    let size = (modules + 2 * quiet) * scale;
+    let colors = code.to_colors();
+    let mut pixels = vec![255u8; size * size];
+    for y in 0..modules {
+        for x in 0..modules {
+            if colors[y * modules + x] == qrcode::Color::Dark {
+                for dy in 0..scale {
+                    for dx in 0..scale {
+                        let px = (x + quiet) * scale + dx;
+                        let py = (y + quiet) * scale + dy;
+                        pixels[py * size + px] = 0;
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, size as u32, size as u32);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&pixels).unwrap();
+    }
+    out
+}

@@ -21,5 +21,6 @@ pub mod proxy;
 
 pub use fixtures::{fixture, new_uuid, rewrite, simple, FixtureOptions};
 pub use harness::{
-    add_hamlet, enroll_code, enroll_device, Backend, Env, Harness, Resp, Server, Setup,
+    add_hamlet, cargo_built_server, enroll_code, enroll_device, qr_png, Backend, Env, Harness,
+    Resp, Server, Setup,
 };

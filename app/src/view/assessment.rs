@@ -20,7 +20,7 @@ pub fn pts(p: Points) -> f64 {
 }
 
 /// How an indicator is answered.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum AnswerKind {
     /// Points from 0 to the indicator's max, in steps of `step`.
     Points { step: f64 },
@@ -31,7 +31,7 @@ pub enum AnswerKind {
 }
 
 /// Where a value comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ValueSource {
     Answered,
     Derived,
@@ -40,7 +40,7 @@ pub enum ValueSource {
 }
 
 /// An attached evidence photo.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhotoView {
     pub sha256: String,
     pub path: String,
@@ -54,7 +54,7 @@ pub struct PhotoView {
 }
 
 /// A photo on its way: asked of the camera or gallery, or being processed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PendingPhotoView {
     pub capture_id: String,
     /// "Đang chờ ảnh từ máy ảnh…" / "Đang xử lý ảnh…".
@@ -63,7 +63,7 @@ pub struct PendingPhotoView {
 }
 
 /// One indicator.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorView {
     pub id: String,
     pub text: String,
@@ -90,7 +90,7 @@ pub struct IndicatorView {
 }
 
 /// One criterion and its indicators.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CriterionView {
     pub id: String,
     pub title: String,
@@ -102,7 +102,7 @@ pub struct CriterionView {
 }
 
 /// The live result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResultView {
     /// "Đạt", "Chưa đạt", "Chưa đủ thông tin", a practice result's label…
     pub label: String,
@@ -118,7 +118,7 @@ pub struct ResultView {
 }
 
 /// A reviewer's comment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommentView {
     pub author: Option<String>,
     pub body: String,
@@ -126,7 +126,7 @@ pub struct CommentView {
 }
 
 /// The assessment screen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssessmentView {
     pub id: String,
     pub subject_kind: SubjectKind,

@@ -14,7 +14,7 @@ pub use sync::*;
 use crate::error::ErrorKind;
 
 /// What the shell draws.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ViewModel {
     pub screen: ScreenView,
     /// Title bar text.
@@ -29,7 +29,7 @@ pub struct ViewModel {
 }
 
 /// The current screen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ScreenView {
     Enrollment(EnrollmentView),
     Home(HomeView),
@@ -52,13 +52,13 @@ pub enum ScreenView {
 }
 
 /// A screen whose data could not be read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnavailableView {
     pub message: String,
 }
 
 /// What a confirmation dialog is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DialogKind {
     ConfirmFinalize,
     ConfirmDiscardDraft,
@@ -67,7 +67,7 @@ pub enum DialogKind {
 }
 
 /// A confirmation dialog.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DialogView {
     pub kind: DialogKind,
     pub title: String,
@@ -77,7 +77,7 @@ pub struct DialogView {
 }
 
 /// How a message reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MessageLevel {
     Info,
     Success,
@@ -86,7 +86,7 @@ pub enum MessageLevel {
 }
 
 /// A message at the bottom of the screen (dismissed with `DismissMessage`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageView {
     pub level: MessageLevel,
     /// Vietnamese, ready to show.
@@ -96,7 +96,7 @@ pub struct MessageView {
 }
 
 /// The sync bar: what waits, what went wrong, when it last worked.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SyncBar {
     pub enrolled: bool,
     /// Finalized and not acknowledged yet (queued or being sent).

@@ -8,7 +8,7 @@ use hoctap_domain::model::{Model, Schooling, Sex};
 use hoctap_domain::state::SubjectStatus;
 
 /// What the cadre can do about a subject for a model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AssessAction {
     /// Register (đăng ký) the subject for the year.
     Register,
@@ -21,7 +21,7 @@ pub enum AssessAction {
 }
 
 /// Where a subject stands for one model in the year.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModelStatusView {
     pub subject: SubjectRef,
     pub model: Model,
@@ -40,7 +40,7 @@ pub struct ModelStatusView {
 }
 
 /// A hamlet on the home screen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HamletRowView {
     pub id: String,
     pub name: String,
@@ -49,7 +49,7 @@ pub struct HamletRowView {
 }
 
 /// One model's progress against the province's target.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TargetProgressView {
     pub model: Model,
     pub title: String,
@@ -63,7 +63,7 @@ pub struct TargetProgressView {
 }
 
 /// Home.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HomeView {
     pub hamlets: Vec<HamletRowView>,
     pub progress: Vec<TargetProgressView>,
@@ -72,7 +72,7 @@ pub struct HomeView {
 }
 
 /// A household list row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HouseholdRowView {
     pub id: String,
     pub head: String,
@@ -86,7 +86,7 @@ pub struct HouseholdRowView {
 }
 
 /// A status filter chip.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FilterOptionView {
     pub status: Option<SubjectStatus>,
     pub label: String,
@@ -94,7 +94,7 @@ pub struct FilterOptionView {
 }
 
 /// The household list: the rows loaded so far (pages of [`crate::AppOptions::page_size`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HouseholdListView {
     pub hamlet_id: Option<String>,
     pub hamlet_name: Option<String>,
@@ -111,7 +111,7 @@ pub struct HouseholdListView {
 }
 
 /// A member of a household.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MemberView {
     pub id: String,
     pub name: String,
@@ -127,7 +127,7 @@ pub struct MemberView {
 }
 
 /// A household.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HouseholdView {
     pub id: String,
     pub head: String,
@@ -141,7 +141,7 @@ pub struct HouseholdView {
 }
 
 /// The household form.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HouseholdFormView {
     pub hamlet_id: String,
     pub household_id: Option<String>,
@@ -150,7 +150,7 @@ pub struct HouseholdFormView {
 }
 
 /// The member form, with the choices it offers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MemberFormView {
     pub household_id: String,
     pub member_id: Option<String>,
@@ -163,14 +163,14 @@ pub struct MemberFormView {
 }
 
 /// A sex choice.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SexChoice {
     pub value: Sex,
     pub label: String,
 }
 
 /// A schooling choice.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SchoolingChoice {
     pub value: Schooling,
     pub label: String,
@@ -199,7 +199,7 @@ pub fn schooling_choices() -> Vec<SchoolingChoice> {
 }
 
 /// A clan in the list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClanRowView {
     pub id: String,
     pub name: String,
@@ -208,14 +208,14 @@ pub struct ClanRowView {
 }
 
 /// Clans.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClanListView {
     pub clans: Vec<ClanRowView>,
     pub empty_label: Option<String>,
 }
 
 /// A unit in the list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnitRowView {
     pub id: String,
     pub name: String,
@@ -224,7 +224,7 @@ pub struct UnitRowView {
 }
 
 /// Units.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnitListView {
     pub units: Vec<UnitRowView>,
     pub empty_label: Option<String>,
@@ -232,7 +232,7 @@ pub struct UnitListView {
 
 /// A clan, the hamlet as a community, or a unit: its name, a few lines about it, and where it
 /// stands for its model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubjectPageView {
     pub name: String,
     pub lines: Vec<String>,

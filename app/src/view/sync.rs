@@ -5,7 +5,7 @@ use hoctap_domain::model::{Model, SubjectKind};
 use hoctap_domain::state::SyncState;
 
 /// Enrollment: scan the QR code, or type the server and code.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnrollmentView {
     pub server: String,
     pub code: String,
@@ -21,7 +21,7 @@ pub struct EnrollmentView {
 }
 
 /// What can be done about an outbox item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OutboxAction {
     /// Put a set-aside item back in the queue.
     Retry,
@@ -32,7 +32,7 @@ pub enum OutboxAction {
 }
 
 /// One finalized assessment in the outbox.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutboxItemView {
     pub id: String,
     pub subject_kind: SubjectKind,
@@ -53,7 +53,7 @@ pub struct OutboxItemView {
 }
 
 /// The outbox.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutboxView {
     pub queued: i64,
     pub sent: i64,
@@ -66,7 +66,7 @@ pub struct OutboxView {
 }
 
 /// A returned assessment with its comment thread.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReturnedItemView {
     pub id: String,
     pub subject_name: String,
@@ -77,14 +77,14 @@ pub struct ReturnedItemView {
 }
 
 /// Returned for correction.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReturnedView {
     pub items: Vec<ReturnedItemView>,
     pub empty_label: Option<String>,
 }
 
 /// One model's figures for the year.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SummaryRowView {
     pub model: Model,
     pub title: String,
@@ -99,14 +99,14 @@ pub struct SummaryRowView {
 }
 
 /// The year's summary.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SummaryView {
     pub year: i32,
     pub rows: Vec<SummaryRowView>,
 }
 
 /// Settings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SettingsView {
     pub device_name: String,
     pub photos_wifi_only: bool,

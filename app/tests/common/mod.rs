@@ -10,8 +10,6 @@ use hoctap_domain::model::{Schooling, Sex};
 use hoctap_store::households::{NewHousehold, NewMember};
 use hoctap_store::units::NewHamlet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
 pub use hoctap_test_support::{add_hamlet, enroll_code, Backend, Env, Server};
 
@@ -283,38 +281,7 @@ pub fn seed(phone: &Phone) -> Roster {
 /// The real server binary (`hoctap-server`), built by cargo into this target directory if
 /// needed (a no-op when it is fresh; cargo allows it while tests run).
 pub fn server_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Ok(p) = std::env::var("HOCTAP_SERVER_BIN") {
-            return PathBuf::from(p);
-        }
-        // target/<profile>/deps/<test> → target/<profile>
-        let exe = std::env::current_exe().expect("test exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("profile dir")
-            .to_path_buf();
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args([
-            "build",
-            "-q",
-            "-p",
-            "hoctap-server",
-            "--bin",
-            "hoctap-server",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.file_name().and_then(|n| n.to_str()) == Some("release") {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build for the server");
-        assert!(status.success(), "building hoctap-server failed");
-        let bin = profile_dir.join("hoctap-server");
-        assert!(bin.exists(), "no server binary at {}", bin.display());
-        bin
-    })
-    .clone()
+    hoctap_test_support::cargo_built_server()
 }
 
 /// A server with a commune, Thôn Đông and Thôn Tây, and a roster for Thôn Đông.
