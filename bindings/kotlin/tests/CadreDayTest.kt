@@ -81,6 +81,8 @@ fun main(args: Array<String>) {
     val started = System.nanoTime()
     try {
         run(t, server, work, photos)
+        val criteria = File(System.getProperty("hoctap.criteria") ?: fail("-Dhoctap.criteria=DIR is required"))
+        headlessDay(t, serverBin, work, photos, criteria)
     } finally {
         server.close()
         deleteTree(work)

@@ -66,6 +66,9 @@ class Json private constructor(private val s: String) {
         fun write(v: Any?): String = when (v) {
             null -> "null"
             is String -> quote(v)
+            // The reader gives every number as a Double: a whole one goes back without ".0"
+            // (a byte or a count must stay an integer for the core's strict reader).
+            is Double -> if (v == Math.rint(v) && Math.abs(v) < 1e15) v.toLong().toString() else v.toString()
             is Boolean, is Number -> v.toString()
             is Map<*, *> -> v.entries.joinToString(",", "{", "}") { (k, x) -> quote(k.toString()) + ":" + write(x) }
             is List<*> -> v.joinToString(",", "[", "]") { write(it) }
