@@ -15,7 +15,7 @@ use crate::view::{
     DialogKind, DialogView, MessageLevel, MessageView, ScreenView, SyncBar, UnavailableView,
     ViewModel,
 };
-use hoctap_device::Device;
+use hoctap_device::{DataKey, Device};
 use hoctap_domain::time::Clock;
 use hoctap_store::SystemClock;
 use std::collections::BTreeMap;
@@ -61,6 +61,18 @@ impl Default for AppOptions {
     }
 }
 
+/// The device on `dir`, with `key` when it is encrypted at rest.
+pub(crate) fn open_device(
+    dir: &Path,
+    key: Option<&DataKey>,
+    clock: Arc<dyn Clock>,
+) -> Result<Device, hoctap_device::DeviceError> {
+    match key {
+        Some(k) => Device::open_with_key_and_clock(dir, k, clock),
+        None => Device::open_with_clock(dir, clock),
+    }
+}
+
 /// An open confirmation dialog and what it is about.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Dialog {
@@ -80,6 +92,8 @@ pub(crate) struct ListCache {
 pub struct AppCore {
     pub(crate) device: Device,
     pub(crate) dir: PathBuf,
+    /// The data key when the directory is encrypted at rest (tasks open it with the same key).
+    pub(crate) key: Option<DataKey>,
     pub(crate) options: AppOptions,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) prefs: Prefs,
@@ -117,10 +131,31 @@ impl AppCore {
         options: AppOptions,
         clock: Arc<dyn Clock>,
     ) -> Result<AppCore, AppError> {
+        Self::open_keyed(data_dir, None, options, clock)
+    }
+
+    /// Open the core on a data directory encrypted at rest with `key` (the key the shell keeps
+    /// in the platform's key store; clear data is encrypted on this first keyed open). A key
+    /// that does not open the data is `DeviceError::Key`, and nothing is changed. Tasks open
+    /// the directory with the same key.
+    pub fn open_encrypted(
+        data_dir: &Path,
+        key: DataKey,
+        options: AppOptions,
+    ) -> Result<AppCore, AppError> {
+        Self::open_keyed(data_dir, Some(key), options, Arc::new(SystemClock))
+    }
+
+    fn open_keyed(
+        data_dir: &Path,
+        key: Option<DataKey>,
+        options: AppOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<AppCore, AppError> {
         if data_dir.as_os_str().is_empty() {
             return Err(AppError::EmptyDataDir);
         }
-        let device = Device::open_with_clock(data_dir, Arc::clone(&clock))?;
+        let device = open_device(data_dir, key.as_ref(), Arc::clone(&clock))?;
         let store = device.store();
         let load = || -> Result<_, ErrorInfo> {
             Ok((
@@ -145,6 +180,7 @@ impl AppCore {
         let mut core = AppCore {
             device,
             dir: data_dir.to_path_buf(),
+            key,
             options,
             clock,
             prefs,
@@ -220,6 +256,7 @@ impl AppCore {
     pub fn task_runner(&self) -> TaskRunner {
         TaskRunner::new(
             self.dir.clone(),
+            self.key.clone(),
             self.options.clone(),
             Arc::clone(&self.clock),
         )

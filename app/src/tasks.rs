@@ -9,6 +9,7 @@ use crate::effect::{Task, TaskKind};
 use crate::error::{ErrorInfo, ErrorKind};
 use crate::event::{Event, SyncOutcome, TaskResult};
 use crate::{persist, qr, records_only};
+use hoctap_device::DataKey;
 use hoctap_device::Device;
 use hoctap_domain::time::Clock;
 use hoctap_domain::url::server_base;
@@ -37,6 +38,8 @@ impl TaskProgress for NoTaskProgress {
 #[derive(Clone)]
 pub struct TaskRunner {
     dir: PathBuf,
+    /// The data key when the directory is encrypted at rest.
+    key: Option<DataKey>,
     options: AppOptions,
     clock: Arc<dyn Clock>,
     cancel: CancelHandle,
@@ -70,9 +73,15 @@ fn count(n: u64) -> i64 {
 }
 
 impl TaskRunner {
-    pub(crate) fn new(dir: PathBuf, options: AppOptions, clock: Arc<dyn Clock>) -> TaskRunner {
+    pub(crate) fn new(
+        dir: PathBuf,
+        key: Option<DataKey>,
+        options: AppOptions,
+        clock: Arc<dyn Clock>,
+    ) -> TaskRunner {
         TaskRunner {
             dir,
+            key,
             options,
             clock,
             cancel: CancelHandle::new(),
@@ -129,7 +138,11 @@ impl TaskRunner {
     }
 
     fn device(&self) -> Result<Device, ErrorInfo> {
-        Ok(Device::open_with_clock(&self.dir, Arc::clone(&self.clock))?)
+        Ok(crate::core::open_device(
+            &self.dir,
+            self.key.as_ref(),
+            Arc::clone(&self.clock),
+        )?)
     }
 
     fn attach(

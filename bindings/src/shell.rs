@@ -10,6 +10,7 @@
 
 use crate::error::{HoctapError, Result};
 use hoctap_app::{AppCore, AppError, AppOptions, Effect, Event, Task, TaskRunner};
+use hoctap_device::DataKey;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -46,6 +47,14 @@ pub struct AppShell {
 }
 
 impl AppShell {
+    fn wrap(core: AppCore) -> Result<Arc<AppShell>> {
+        let runner = core.task_runner();
+        Ok(Arc::new(AppShell {
+            core: Mutex::new(core),
+            runner,
+        }))
+    }
+
     fn core(&self) -> MutexGuard<'_, AppCore> {
         // A panic while dispatching cannot leave the store half-written (every change is one
         // transaction); the in-memory state is rebuilt from the store by the next `Started`.
@@ -68,12 +77,28 @@ impl AppShell {
             device_name,
             ..AppOptions::default()
         };
-        let core = AppCore::open(Path::new(&data_dir), options)?;
-        let runner = core.task_runner();
-        Ok(Arc::new(AppShell {
-            core: Mutex::new(core),
-            runner,
-        }))
+        Self::wrap(AppCore::open(Path::new(&data_dir), options)?)
+    }
+
+    /// Like [`AppShell::open`], on data encrypted at rest with `key`: the 32 random bytes the
+    /// shell keeps in the platform's key store (see `HoctapApp.open_encrypted`). Tasks (photos,
+    /// sync) open the data with the same key. A key that does not open the data is
+    /// `HoctapError::Key`, and nothing is changed.
+    #[uniffi::constructor]
+    pub fn open_encrypted(
+        data_dir: String,
+        key: Vec<u8>,
+        app_version: String,
+        device_name: Option<String>,
+    ) -> Result<Arc<AppShell>> {
+        let key = zeroize::Zeroizing::new(key);
+        let key = DataKey::from_bytes(&key).map_err(hoctap_device::DeviceError::from)?;
+        let options = AppOptions {
+            app_version,
+            device_name,
+            ..AppOptions::default()
+        };
+        Self::wrap(AppCore::open_encrypted(Path::new(&data_dir), key, options)?)
     }
 
     /// Apply one event (JSON of `Event`); returns the effects to perform (JSON array of

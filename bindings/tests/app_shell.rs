@@ -21,7 +21,18 @@ struct Shell {
 
 impl Shell {
     fn open(dir: &Path) -> Shell {
-        let app = AppShell::open(dir.display().to_string(), "test".into(), None).unwrap();
+        Shell::start(AppShell::open(dir.display().to_string(), "test".into(), None).unwrap())
+    }
+
+    /// A shell on data encrypted at rest with `key`.
+    fn open_encrypted(dir: &Path, key: &[u8]) -> Shell {
+        Shell::start(
+            AppShell::open_encrypted(dir.display().to_string(), key.to_vec(), "test".into(), None)
+                .unwrap(),
+        )
+    }
+
+    fn start(app: Arc<AppShell>) -> Shell {
         let mut shell = Shell {
             app,
             effects: Vec::new(),
@@ -229,9 +240,11 @@ fn a_cadres_day_through_json_events_only() {
     std::fs::write(&set, src).unwrap();
     env.admin_ok(&["criteria", "publish", set.to_str().unwrap()]);
 
-    // Enroll by a QR image of a real enrollment code; the roster arrives.
+    // Enroll by a QR image of a real enrollment code; the roster arrives. The data is
+    // encrypted at rest with the key a shell keeps in the platform's key store.
     let dir = tempfile::tempdir().unwrap();
-    let mut shell = Shell::open(dir.path());
+    let key = [7u8; 32];
+    let mut shell = Shell::open_encrypted(dir.path(), &key);
     let code = enroll_code(&env, &["Thôn Đông"]);
     let payload = json!({"server": server.url(), "code": code}).to_string();
     shell.send(json!("ScanQr"));
@@ -386,4 +399,24 @@ fn a_cadres_day_through_json_events_only() {
         json!({"StartAssessment": {"subject": {"kind": "unit", "id": unit}, "model": "don_vi"}}),
     );
     assert_eq!(shell.screen().1["model"], "don_vi");
+
+    // Names never reach the disk in clear; a wrong key opens nothing and changes nothing.
+    drop(shell);
+    let db = std::fs::read(dir.path().join("hoctap.db")).unwrap();
+    assert!(
+        !db.windows("Hoàng Văn Nam".len())
+            .any(|w| w == "Hoàng Văn Nam".as_bytes()),
+        "a name in clear in the database file"
+    );
+    assert!(matches!(
+        AppShell::open_encrypted(
+            dir.path().display().to_string(),
+            vec![8u8; 32],
+            "test".into(),
+            None
+        ),
+        Err(HoctapError::Key { .. })
+    ));
+    let shell = Shell::open_encrypted(dir.path(), &key);
+    assert_eq!(shell.screen().0, "Assessment", "{}", shell.view());
 }

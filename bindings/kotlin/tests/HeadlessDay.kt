@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit
 
 /** The shell: dispatches events, performs effects, draws the view model as text. */
 class HeadlessShell(dataDir: File, private val photo: File, private val qrImage: () -> ByteArray) {
-    val app: AppShell = AppShell.open(dataDir.path, "kotlin-headless", "Máy kiểm thử")
+    // Data encrypted at rest with the key a phone shell keeps in its Keystore / Keychain.
+    private val dataKey = ByteArray(32).also { java.security.SecureRandom().nextBytes(it) }
+    val app: AppShell = AppShell.openEncrypted(dataDir.path, dataKey, "kotlin-headless", "Máy kiểm thử")
     private val worker = Executors.newSingleThreadExecutor()
     val effects = mutableListOf<Map<String, Any?>>()
     var renders = 0
