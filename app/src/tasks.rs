@@ -19,7 +19,7 @@ use hoctap_sync::{
     SyncError, SyncOptions,
 };
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Receives progress of a running task as events to dispatch ([`Event::TaskProgress`]).
@@ -42,7 +42,9 @@ pub struct TaskRunner {
     key: Option<DataKey>,
     options: AppOptions,
     clock: Arc<dyn Clock>,
-    cancel: CancelHandle,
+    /// The running sync's cancel flag: a new one per sync task, so a cancel stops that run
+    /// and never the runs after it.
+    cancel: Arc<Mutex<CancelHandle>>,
 }
 
 struct SyncProgressEvents<'a> {
@@ -84,7 +86,7 @@ impl TaskRunner {
             key,
             options,
             clock,
-            cancel: CancelHandle::new(),
+            cancel: Arc::new(Mutex::new(CancelHandle::new())),
         }
     }
 
@@ -134,7 +136,10 @@ impl TaskRunner {
 
     /// Stop a running sync before its next request (the OS is ending background time).
     pub fn cancel_sync(&self) {
-        self.cancel.cancel();
+        self.cancel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .cancel();
     }
 
     fn device(&self) -> Result<Device, ErrorInfo> {
@@ -231,13 +236,15 @@ impl TaskRunner {
             task_id,
             sink: progress,
         };
+        let cancel = CancelHandle::new();
+        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
         let r: RunResult = if photos {
             device.sync(
                 &transport,
                 self.sync_options(),
                 &self.policy(),
                 &sink,
-                &self.cancel,
+                &cancel,
             )
         } else {
             records_only::run(
@@ -246,7 +253,7 @@ impl TaskRunner {
                 device.blob_source(),
                 self.sync_options(),
                 &self.policy(),
-                &self.cancel,
+                &cancel,
             )
         };
         TaskResult::SyncFinished {

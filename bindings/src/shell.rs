@@ -56,8 +56,10 @@ impl AppShell {
     }
 
     fn core(&self) -> MutexGuard<'_, AppCore> {
-        // A panic while dispatching cannot leave the store half-written (every change is one
-        // transaction); the in-memory state is rebuilt from the store by the next `Started`.
+        // A panic inside a dispatch reaches the shell as `Internal` (UniFFI catches it). The
+        // stored data is consistent (every change is one transaction), but the core's memory
+        // is as the panic left it: the shell should open a new `AppShell` after `Internal`.
+        // Until then, calls go on rather than fail on the poisoned lock.
         self.core.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

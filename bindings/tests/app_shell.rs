@@ -309,6 +309,8 @@ fn a_cadres_day_through_json_events_only() {
     // "Gửi ngay" twice: one run; everything is sent.
     let (_, outbox) = shell.tap(json!("Outbox"));
     assert_eq!(outbox["queued"], 2, "{outbox}");
+    // The OS ended an earlier background run: that cancel must not stop this one.
+    shell.app.cancel_sync();
     shell.send(json!("SendNow"));
     shell.send(json!("SendNow"));
     let (_, outbox) = shell.screen();

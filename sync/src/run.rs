@@ -212,23 +212,33 @@ type Fetched = (Job, Result<HttpResponse, TransportError>);
 /// Apply a roster page while the next one is fetched on another thread, so the link carries
 /// page n + 1 while the phone writes page n (over 2G the write would otherwise leave the link
 /// idle for a large part of each page). The fetched answer is kept in `ahead`.
+///
+/// Not after a cancel (the run stops once this page is written), and without the second
+/// thread when none can be started.
 fn pull_page(
     machine: &mut SyncMachine,
     outbox: &mut StoreOutbox<'_>,
     transport: &dyn Transport,
     resp: HttpResponse,
     ahead: &mut Option<Fetched>,
+    cancel: &CancelHandle,
 ) -> Result<(), SyncError> {
     let page = machine.read_page(resp)?;
-    let Some(next) = machine.prefetch(&page) else {
+    let next = machine.prefetch(&page).filter(|_| !cancel.is_cancelled());
+    let Some(next) = next else {
         return machine.apply_page(outbox, &page);
     };
     std::thread::scope(|s| {
         let request = next.request.clone();
-        let fetch = s.spawn(move || transport.send(&request));
+        let fetch = std::thread::Builder::new()
+            .name("hoctap-prefetch".into())
+            .spawn_scoped(s, move || transport.send(&request));
         let applied = machine.apply_page(outbox, &page);
-        if let Ok(resp) = fetch.join() {
-            *ahead = Some((next, resp));
+        match fetch.map(|h| h.join()) {
+            Ok(Ok(resp)) => *ahead = Some((next, resp)),
+            // The page is asked for again on its turn.
+            Ok(Err(_)) => tracing::warn!("the prefetch of the next roster page panicked"),
+            Err(e) => tracing::warn!(error = %e, "no thread to prefetch the next roster page"),
         }
         applied
     })
@@ -298,9 +308,14 @@ fn drive(
             _ => transport.send(&job.request),
         };
         let outcome = match sent {
-            Ok(resp) if matches!(job.kind, JobKind::Pull { .. }) => {
-                pull_page(&mut machine, &mut outbox, transport, resp, &mut ahead)
-            }
+            Ok(resp) if matches!(job.kind, JobKind::Pull { .. }) => pull_page(
+                &mut machine,
+                &mut outbox,
+                transport,
+                resp,
+                &mut ahead,
+                cancel,
+            ),
             Ok(resp) => machine.complete(&mut outbox, &job, resp),
             Err(e) => {
                 machine.failed(&job);

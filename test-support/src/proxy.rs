@@ -108,8 +108,12 @@ fn note_pulls(data: &[u8], pulls: &Mutex<Vec<i64>>) {
             .take_while(|b| b.is_ascii_digit())
             .map(|&b| b as char)
             .collect();
-        if let Ok(c) = digits.parse() {
-            pulls.lock().expect("pulls").push(c);
+        // Digits running to the end of the piece: the connection was cut inside the request
+        // line (a cut budget can end anywhere), so no such request reached the server.
+        let complete = rest.len() > digits.len();
+        match digits.parse() {
+            Ok(c) if complete => pulls.lock().expect("pulls").push(c),
+            _ => {}
         }
     }
 }

@@ -177,6 +177,7 @@ private fun walkTheDay(t: Runner, server: TestServer, work: File, photo: File, c
     var adult = ""
     var gd = ""
     try {
+        shell.send("Started")
         t.test("headless shell: the province publishes its Gia đình set") {
             val template = File(criteria, "template-gia-dinh.toml").readText()
             val province = template
@@ -246,6 +247,8 @@ private fun walkTheDay(t: Runner, server: TestServer, work: File, photo: File, c
 
         t.test("headless shell: sync; the server returns one; the comment shows; corrected and resent") {
             assertEq(2.0, shell.tap("Outbox").second["queued"], "queued")
+            // The OS ended an earlier background run: that cancel must not stop this one.
+            shell.app.cancelSync()
             shell.send("SendNow")
             shell.send("SendNow")
             val outbox = shell.screen().second
