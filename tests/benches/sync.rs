@@ -1465,6 +1465,27 @@ struct Pulled {
     pages: u64,
 }
 
+/// A fresh device enrolled with `code` (directly), the transport to pull through `via` and the
+/// run's options.
+fn pull_setup(
+    direct: &str,
+    via: &str,
+    code: &str,
+    compression: bool,
+    page: Option<u32>,
+) -> (tempfile::TempDir, Device, ReqwestTransport, SyncOptions) {
+    let dir = tempfile::tempdir().expect("device dir");
+    let device = Device::open(dir.path()).expect("device");
+    let enroll = ReqwestTransport::new(direct).expect("transport");
+    device.enroll(&enroll, direct, code, None).expect("enroll");
+    let transport = ReqwestTransport::with_compression(via, compression).expect("transport");
+    let options = SyncOptions {
+        page_size: page,
+        ..SyncOptions::default()
+    };
+    (dir, device, transport, options)
+}
+
 /// When the pull phase ended, with the proxy's (upstream, downstream) byte counts then.
 type PullEnd = (Instant, (u64, u64));
 
@@ -1495,16 +1516,8 @@ fn first_pull(
     compression: bool,
     page: Option<u32>,
 ) -> Pulled {
-    let dir = tempfile::tempdir().expect("device dir");
-    let device = Device::open(dir.path()).expect("device");
-    let enroll = ReqwestTransport::new(direct).expect("transport");
-    device.enroll(&enroll, direct, code, None).expect("enroll");
-    let transport =
-        ReqwestTransport::with_compression(&proxy.url(), compression).expect("transport");
-    let options = SyncOptions {
-        page_size: page,
-        ..SyncOptions::default()
-    };
+    let (_dir, device, transport, options) =
+        pull_setup(direct, &proxy.url(), code, compression, page);
     let watch = PullWatch {
         proxy,
         state: Mutex::new((0, None)),
@@ -1539,15 +1552,7 @@ fn first_pull_sequential(
     compression: bool,
     page: Option<u32>,
 ) -> Pulled {
-    let dir = tempfile::tempdir().expect("device dir");
-    let device = Device::open(dir.path()).expect("device");
-    let enroll = ReqwestTransport::new(direct).expect("transport");
-    device.enroll(&enroll, direct, code, None).expect("enroll");
-    let transport = ReqwestTransport::with_compression(via, compression).expect("transport");
-    let options = SyncOptions {
-        page_size: page,
-        ..SyncOptions::default()
-    };
+    let (_dir, device, transport, options) = pull_setup(direct, via, code, compression, page);
     let mut machine = device.sync_machine(options).expect("machine");
     let mut outbox = hoctap_sync::StoreOutbox(device.store());
     let mut pages = 0;

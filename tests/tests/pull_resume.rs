@@ -28,7 +28,8 @@ fn roster() -> String {
     csv
 }
 
-both_backends!(a_cut_pull_resumes_after_the_last_applied_page, |b| {
+/// A server with Thôn Đông and its roster, serving on loopback.
+fn commune(b: Backend) -> (Env, Server) {
     let env = SERVER.env(b);
     env.admin_ok(&["init", "--province", "25", "--commune", "04831"]);
     add_hamlet(&env, "Thôn Đông");
@@ -36,18 +37,29 @@ both_backends!(a_cut_pull_resumes_after_the_last_applied_page, |b| {
     std::fs::write(&file, roster()).unwrap();
     env.admin_ok(&["import", "roster", &file.display().to_string()]);
     let server = env.serve(&[]);
+    (env, server)
+}
+
+/// A fresh device enrolled for Thôn Đông (directly, not through a proxy); nothing pulled yet.
+fn enrolled_device(env: &Env, server: &Server) -> (tempfile::TempDir, Device) {
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::open(dir.path()).unwrap();
+    let direct = ReqwestTransport::new(&server.url()).unwrap();
+    device
+        .enroll(
+            &direct,
+            &server.url(),
+            &enroll_code(env, &["Thôn Đông"]),
+            None,
+        )
+        .unwrap();
+    (dir, device)
+}
+
+both_backends!(a_cut_pull_resumes_after_the_last_applied_page, |b| {
+    let (env, server) = commune(b);
     for seed in [1u64, 2, 3] {
-        let dir = tempfile::tempdir().unwrap();
-        let device = Device::open(dir.path()).unwrap();
-        let direct = ReqwestTransport::new(&server.url()).unwrap();
-        device
-            .enroll(
-                &direct,
-                &server.url(),
-                &enroll_code(&env, &["Thôn Đông"]),
-                None,
-            )
-            .unwrap();
+        let (_dir, device) = enrolled_device(&env, &server);
         let proxy = FaultProxy::start(
             &server.addr,
             // Every connection (the client keeps one alive for many requests) is cut after a
@@ -142,24 +154,8 @@ impl hoctap_sync::Transport for Recording {
 both_backends!(
     each_page_is_fetched_while_the_previous_one_is_written,
     |b| {
-        let env = SERVER.env(b);
-        env.admin_ok(&["init", "--province", "25", "--commune", "04831"]);
-        add_hamlet(&env, "Thôn Đông");
-        let file = env.dir.path().join("roster.csv");
-        std::fs::write(&file, roster()).unwrap();
-        env.admin_ok(&["import", "roster", &file.display().to_string()]);
-        let server = env.serve(&[]);
-        let dir = tempfile::tempdir().unwrap();
-        let device = Device::open(dir.path()).unwrap();
-        let direct = ReqwestTransport::new(&server.url()).unwrap();
-        device
-            .enroll(
-                &direct,
-                &server.url(),
-                &enroll_code(&env, &["Thôn Đông"]),
-                None,
-            )
-            .unwrap();
+        let (env, server) = commune(b);
+        let (_dir, device) = enrolled_device(&env, &server);
         let transport = Recording {
             inner: ReqwestTransport::new(&server.url()).unwrap(),
             pulls: std::sync::Mutex::new(Vec::new()),
