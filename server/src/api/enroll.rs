@@ -30,7 +30,10 @@ pub async fn enroll(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<EnrollResponse>, ApiFailure> {
-    if let Err(wait) = state.enroll_limiter.check(&client.ip().to_string()) {
+    if let Err(wait) = state
+        .enroll_limiter
+        .check(&super::ratelimit::client_key(client.ip()))
+    {
         let secs = wait.as_secs().max(1);
         return Err(ApiFailure::new(
             ErrorCode::RateLimited,
