@@ -26,7 +26,6 @@ mod nav;
 pub mod persist;
 mod photos;
 pub mod qr;
-mod records_only;
 mod roster_edit;
 pub mod screen;
 mod screens;

@@ -8,7 +8,7 @@ use crate::core::AppOptions;
 use crate::effect::{Task, TaskKind};
 use crate::error::{ErrorInfo, ErrorKind};
 use crate::event::{Event, SyncOutcome, TaskResult};
-use crate::{persist, qr, records_only};
+use crate::{persist, qr};
 use hoctap_device::DataKey;
 use hoctap_device::Device;
 use hoctap_domain::time::Clock;
@@ -238,24 +238,11 @@ impl TaskRunner {
         };
         let cancel = CancelHandle::new();
         *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
-        let r: RunResult = if photos {
-            device.sync(
-                &transport,
-                self.sync_options(),
-                &self.policy(),
-                &sink,
-                &cancel,
-            )
-        } else {
-            records_only::run(
-                device.store(),
-                &transport,
-                device.blob_source(),
-                self.sync_options(),
-                &self.policy(),
-                &cancel,
-            )
+        let options = SyncOptions {
+            photos,
+            ..self.sync_options()
         };
+        let r: RunResult = device.sync(&transport, options, &self.policy(), &sink, &cancel);
         TaskResult::SyncFinished {
             outcome: match r.outcome {
                 Outcome::Done => SyncOutcome::Done,

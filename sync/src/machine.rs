@@ -85,6 +85,10 @@ pub struct SyncOptions {
     pub accept_gzip: bool,
     /// Compress manifests (`Content-Encoding: gzip`) when the server says it takes them.
     pub gzip_manifests: bool,
+    /// Upload photo bytes. `false` (a metered network while the cadre keeps photos for Wi-Fi):
+    /// the run pulls, sends only the assessments whose photos the server already holds (or that
+    /// have none) and heartbeats; the rest wait in the queue for a run with photos.
+    pub photos: bool,
     pub app_version: String,
 }
 
@@ -96,6 +100,7 @@ impl Default for SyncOptions {
             page_size: None,
             accept_gzip: false,
             gzip_manifests: true,
+            photos: true,
             app_version: hoctap_domain::ENGINE_VERSION.to_string(),
         }
     }
@@ -497,6 +502,9 @@ impl SyncMachine {
 
     /// Photos still to upload: referenced by queued assessments and not confirmed yet.
     fn plan_blobs(&mut self, outbox: &mut dyn Outbox) -> Result<(), SyncError> {
+        if !self.options.photos {
+            return Ok(());
+        }
         let now = self.now();
         for b in outbox.blobs_to_send(&now)? {
             if self.tried_blob(&b.sha256) {
