@@ -131,12 +131,8 @@ impl AppCore {
         match checked {
             Ok(None) => {}
             Ok(Some(ev)) => {
-                let blocking: Vec<&str> = ev
-                    .reasons
-                    .iter()
-                    .filter(|r| r.code.blocks_finalization())
-                    .map(|r| r.message.as_str())
-                    .collect();
+                let blocking: Vec<&str> =
+                    ev.blocking_reasons().map(|r| r.message.as_str()).collect();
                 if blocking.is_empty() {
                     self.ask(DialogKind::ConfirmFinalize, id);
                 } else {

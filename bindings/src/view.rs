@@ -9,7 +9,7 @@ use hoctap_device::{Device, EvidencePhoto};
 use hoctap_domain::criteria::{AnswerKind as CoreAnswerKind, CriteriaSet, LoadedSet};
 use hoctap_domain::engine::{self, AnswerValue, Evaluation, ValueSource as CoreSource};
 use hoctap_domain::labels;
-use hoctap_domain::model::{Points, Subject, SubjectKind as CoreKind};
+use hoctap_domain::model::{Points, Subject};
 use hoctap_store::assessments::{AssessmentInfo, SubjectYear};
 use hoctap_store::households::Member;
 use hoctap_store::Store;
@@ -40,21 +40,15 @@ pub fn set_info(set: &CriteriaSet) -> CriteriaSetInfo {
 /// The live result of an evaluation. The label is the domain's (`Evaluation::label`): a
 /// template's result reads as a practice result, never "Đạt"; the level reads as its title.
 pub fn result_view(set: &CriteriaSet, ev: &Evaluation) -> ResultView {
-    let level_title = ev.level_title.clone().or_else(|| {
-        ev.level
-            .as_deref()
-            .and_then(|code| set.level_title(code))
-            .map(str::to_string)
-    });
     ResultView {
         status: ev.status.into(),
         label: ev.label.clone(),
         total: pts(ev.total),
         max: pts(ev.max),
-        total_label: format!("{}/{} điểm", ev.total, ev.max),
+        total_label: ev.total_label(),
         pass_total: set.rules.pass_total.map(pts),
         level: ev.level.clone(),
-        level_title,
+        level_title: ev.level_title_in(set),
         reasons: ev
             .reasons
             .iter()
@@ -64,19 +58,14 @@ pub fn result_view(set: &CriteriaSet, ev: &Evaluation) -> ResultView {
                 message: r.message.clone(),
             })
             .collect(),
-        can_finalize: !ev.reasons.iter().any(|r| r.code.blocks_finalization()),
+        can_finalize: ev.can_finalize(),
         practice: ev.practice,
     }
 }
 
-/// Display name of a subject (household head, member or hamlet name).
+/// Display name of a subject (household head, member, hamlet, clan or unit name).
 pub fn subject_name(store: &Store, subject: &Subject) -> Option<String> {
-    match subject.kind {
-        CoreKind::Household => store.household(&subject.id).ok().map(|h| h.head),
-        CoreKind::Member => store.member(&subject.id).ok().map(|m| m.name),
-        CoreKind::Hamlet => store.hamlet(&subject.id).ok().map(|h| h.name),
-        CoreKind::Clan | CoreKind::Unit => None,
-    }
+    store.subject_name(subject)
 }
 
 fn photo_view(p: &EvidencePhoto) -> PhotoView {

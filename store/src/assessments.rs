@@ -385,12 +385,7 @@ pub fn finalize(db: &Db<'_>, id: &str) -> Result<Finalized> {
     }
     let answers = answers_of(db, &info, &set)?;
     let evaluation = engine::evaluate(&set, &answers)?;
-    let blocking: Vec<Reason> = evaluation
-        .reasons
-        .iter()
-        .filter(|r| r.code.blocks_finalization())
-        .cloned()
-        .collect();
+    let blocking: Vec<Reason> = evaluation.blocking_reasons().cloned().collect();
     if !blocking.is_empty() {
         return Err(StoreError::NotFinalizable { reasons: blocking });
     }

@@ -888,6 +888,19 @@ impl Store {
         })
     }
 
+    /// The name a person knows a subject by: the household head, the member's, hamlet's,
+    /// clan's or unit's name; `None` when the subject is gone.
+    pub fn subject_name(&self, subject: &hoctap_domain::model::Subject) -> Option<String> {
+        use hoctap_domain::model::SubjectKind;
+        match subject.kind {
+            SubjectKind::Household => self.household(&subject.id).ok().map(|h| h.head),
+            SubjectKind::Member => self.member(&subject.id).ok().map(|m| m.name),
+            SubjectKind::Hamlet => self.hamlet(&subject.id).ok().map(|h| h.name),
+            SubjectKind::Clan => self.clan(&subject.id).ok().map(|c| c.name),
+            SubjectKind::Unit => self.unit(&subject.id).ok().map(|u| u.name),
+        }
+    }
+
     /// A household's list row.
     pub fn household(&self, id: &str) -> Result<HouseholdRow> {
         self.read(|db| get_household(db, id))

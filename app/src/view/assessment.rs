@@ -156,34 +156,23 @@ pub struct AssessmentView {
 }
 
 fn result_view(set: &CriteriaSet, ev: &Evaluation) -> ResultView {
-    let level_title = ev.level_title.clone().or_else(|| {
-        ev.level
-            .as_deref()
-            .and_then(|code| set.level_title(code))
-            .map(str::to_string)
-    });
     ResultView {
         label: ev.label.clone(),
         total: pts(ev.total),
         max: pts(ev.max),
-        total_label: format!("{}/{} điểm", ev.total, ev.max),
-        level_title,
+        total_label: ev.total_label(),
+        level_title: ev.level_title_in(set),
         reasons: ev.reasons.iter().map(|r| r.message.clone()).collect(),
-        can_finalize: !ev.reasons.iter().any(|r| r.code.blocks_finalization()),
+        can_finalize: ev.can_finalize(),
         practice: ev.practice,
     }
 }
 
-/// Display name of a subject.
+/// Display name of a subject (its id when it is gone).
 pub fn subject_name(store: &Store, subject: &Subject) -> String {
-    let name = match subject.kind {
-        SubjectKind::Household => store.household(&subject.id).ok().map(|h| h.head),
-        SubjectKind::Member => store.member(&subject.id).ok().map(|m| m.name),
-        SubjectKind::Hamlet => store.hamlet(&subject.id).ok().map(|h| h.name),
-        SubjectKind::Clan => store.clan(&subject.id).ok().map(|c| c.name),
-        SubjectKind::Unit => store.unit(&subject.id).ok().map(|u| u.name),
-    };
-    name.unwrap_or_else(|| subject.id.clone())
+    store
+        .subject_name(subject)
+        .unwrap_or_else(|| subject.id.clone())
 }
 
 fn photo_view(p: &EvidencePhoto) -> PhotoView {

@@ -143,3 +143,31 @@ pub struct Evaluation {
     pub items: Vec<ItemResult>,
     pub reasons: Vec<Reason>,
 }
+
+impl Evaluation {
+    /// The reasons that keep this assessment from being finalized (what is still missing).
+    pub fn blocking_reasons(&self) -> impl Iterator<Item = &Reason> {
+        self.reasons.iter().filter(|r| r.code.blocks_finalization())
+    }
+
+    /// Whether the assessment may be finalized as it stands.
+    pub fn can_finalize(&self) -> bool {
+        self.blocking_reasons().next().is_none()
+    }
+
+    /// The reached level's title: the evaluation's own, or (for evaluations frozen before
+    /// titles were recorded) the set's title for the level code.
+    pub fn level_title_in(&self, set: &crate::criteria::CriteriaSet) -> Option<String> {
+        self.level_title.clone().or_else(|| {
+            self.level
+                .as_deref()
+                .and_then(|code| set.level_title(code))
+                .map(str::to_string)
+        })
+    }
+
+    /// "total/max điểm", as a person reads it.
+    pub fn total_label(&self) -> String {
+        format!("{}/{} điểm", self.total, self.max)
+    }
+}
