@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Build HoctapCoreFFI.xcframework and the Swift bindings for the Swift package in
-# ios/HoctapCore (macOS only: Xcode 15+, rustup targets aarch64-apple-ios, aarch64-apple-ios-sim,
-# x86_64-apple-ios). Run from anywhere: ios/build-xcframework.sh [debug|release] (default release).
+# Build the Rust core for iOS and package it for the Swift package in ios/HoctapCore: the static
+# library libhoctap_ffi.a for devices (aarch64-apple-ios) and the simulators (aarch64-apple-ios-sim
+# and x86_64-apple-ios, lipo'd into one slice) with the generated C header and module map, as
+# HoctapCore/HoctapCoreFFI.xcframework (the C module HoctapCoreFFI), plus the generated Swift
+# bindings HoctapCore/Sources/HoctapCore/HoctapCore.swift (the Swift module HoctapCore).
+# macOS only: Xcode 16 and rustup. Run from anywhere:
+#   ios/build-xcframework.sh [debug|release]     (default release)
+# then `cd ios && xcodegen` and open SoHocTap.xcodeproj (see ios/README.md).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cd "$root"
 profile="${1:-release}"
 if [ "$(uname -s)" != Darwin ]; then
-  echo "build-xcframework.sh needs macOS with Xcode 15+" >&2
+  echo "build-xcframework.sh needs macOS with Xcode 16" >&2
   exit 1
 fi
 flag=--release
 [ "$profile" = debug ] && flag=
 target="${CARGO_TARGET_DIR:-$root/target}"
-export IPHONEOS_DEPLOYMENT_TARGET=15.0
+export IPHONEOS_DEPLOYMENT_TARGET=16.0
 
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
 rustup target add "${targets[@]}"
@@ -51,3 +56,4 @@ xcodebuild -create-xcframework \
   -output "$xcf"
 cp "$gen/HoctapCore.swift" "$here/HoctapCore/Sources/HoctapCore/HoctapCore.swift"
 echo "done: $xcf and Sources/HoctapCore/HoctapCore.swift"
+echo "next: cd ios && xcodegen && open SoHocTap.xcodeproj"

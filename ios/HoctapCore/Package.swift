@@ -6,7 +6,7 @@ import PackageDescription
 
 let package = Package(
     name: "HoctapCore",
-    platforms: [.iOS(.v15)],
+    platforms: [.iOS(.v16)],
     products: [
         .library(name: "HoctapCore", targets: ["HoctapCore"]),
     ],
@@ -16,7 +16,10 @@ let package = Package(
             name: "HoctapCore",
             dependencies: ["HoctapCoreFFI"],
             path: "Sources/HoctapCore",
-            linkerSettings: [.linkedFramework("SystemConfiguration")]
+            exclude: ["README.md"],
+            // SQLCipher uses CommonCrypto (Security); reqwest reads the proxy settings
+            // (SystemConfiguration).
+            linkerSettings: [.linkedFramework("Security"), .linkedFramework("SystemConfiguration")]
         ),
     ]
 )
