@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the Rust core for Android with cargo-ndk into app/src/main/jniLibs/{arm64-v8a,
 # armeabi-v7a,x86_64}/libhoctap_ffi.so, and generate the Kotlin bindings into
-# app/src/main/java (package vn.hoctap.core). minSdk 24 (Android 7.0).
+# app/src/main/java (package vn.hoctap.core). minSdk 26 (Android 8.0), as app/build.gradle.kts.
 # Needs: the Android NDK (r26+; ANDROID_NDK_HOME), `cargo install cargo-ndk`, and
 # `rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android`.
 # Usage: android/build-rust.sh [debug|release] (default release).
@@ -12,7 +12,7 @@ cd "$root"
 profile="${1:-release}"
 flag=--release
 [ "$profile" = debug ] && flag=
-MIN_SDK=24
+MIN_SDK=26
 target="${CARGO_TARGET_DIR:-$root/target}"
 
 if ! command -v cargo-ndk >/dev/null; then

@@ -42,6 +42,9 @@ class HoctapApplication : Application() {
     /** The app went to the background since it started (the next start is a Resumed). */
     var backgrounded = false
 
+    /** Where the 32-byte data key comes from: the Keystore (a JVM test without one sets its own). */
+    var dataKey: (Application) -> ByteArray = { DataKeyStore.dataKey(it) }
+
     private var opening = false
     private val waiting = ArrayList<(AppShell?) -> Unit>()
     private var online = false
@@ -67,7 +70,7 @@ class HoctapApplication : Application() {
             var opened: AppShell? = null
             var error: String? = null
             try {
-                val key = DataKeyStore.dataKey(this)
+                val key = dataKey(this)
                 opened = AppShell.openEncrypted(hoctapDir.path, key, versionName(), Build.MODEL)
                 key.fill(0)
             } catch (e: HoctapException) {
