@@ -346,3 +346,29 @@ fn ingest_into(
         newly_stored,
     })
 }
+
+/// A small JPEG preview of a stored evidence photo (already oriented and resized by the
+/// pipeline): at most `edge` pixels on its long side, for the reviewer's dossier page. Decodes
+/// with shrink-on-load, so a preview costs a fraction of a full decode.
+pub fn preview(jpeg: &[u8], edge: u32, quality: u8) -> Result<Vec<u8>, EvidenceError> {
+    let limits = IngestOptions::default();
+    if jpeg.len() as u64 > limits.max_bytes {
+        return Err(EvidenceError::TooLargeBytes {
+            bytes: jpeg.len() as u64,
+            max: limits.max_bytes,
+        });
+    }
+    let format = format::sniff(jpeg);
+    if let format::Format::Unsupported(name) = format {
+        return Err(EvidenceError::UnsupportedFormat {
+            format: name.to_owned(),
+        });
+    }
+    catch_unwind(AssertUnwindSafe(|| {
+        let decoded = decode::decode(jpeg, format, edge, limits.max_pixels)?;
+        let (w, h) = resize::fit(decoded.source_width, decoded.source_height, edge);
+        let small = resize::resize_decoded(decoded, w, h)?;
+        encode::encode_jpeg(&small, quality)
+    }))
+    .unwrap_or_else(|_| Err(EvidenceError::damaged("panic while making a preview")))
+}

@@ -128,6 +128,18 @@ pub trait BlobStore: Send + Sync + 'static {
 
     /// Remove partial uploads untouched for longer than `ttl`; how many were removed.
     fn expire_partials(&self, ttl: Duration) -> Result<usize, BlobError>;
+
+    /// The bytes of a complete blob (`None`: not complete).
+    fn read_complete(&self, id: &BlobId) -> Result<Option<Vec<u8>>, BlobError>;
+
+    /// A derived, cached file of a complete blob (a preview): read it when held, else make it
+    /// with `make` from the blob's bytes and keep it. `None` when the blob is not complete.
+    fn derived(
+        &self,
+        id: &BlobId,
+        kind: &str,
+        make: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>, BlobError>;
 }
 
 /// Blobs as files under a directory.
@@ -351,6 +363,40 @@ impl BlobStore for FsBlobStore {
             received,
             complete: true,
         })
+    }
+
+    fn read_complete(&self, id: &BlobId) -> Result<Option<Vec<u8>>, BlobError> {
+        match fs::read(self.complete_path(id)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn derived(
+        &self,
+        id: &BlobId,
+        kind: &str,
+        make: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>, BlobError> {
+        // `kind` is a fixed word chosen by the caller, never input.
+        let dir = self.root.join("derived").join(kind);
+        let path = dir.join(id.as_str());
+        if let Ok(bytes) = fs::read(&path) {
+            return Ok(Some(bytes));
+        }
+        let Some(source) = self.read_complete(id)? else {
+            return Ok(None);
+        };
+        let Some(made) = make(&source) else {
+            // Not a picture the preview maker reads: serve the blob itself.
+            return Ok(Some(source));
+        };
+        fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!("{}.{}.tmp", id.as_str(), crate::clock::new_id()));
+        fs::write(&tmp, &made)?;
+        fs::rename(&tmp, &path)?;
+        Ok(Some(made))
     }
 
     fn expire_partials(&self, ttl: Duration) -> Result<usize, BlobError> {

@@ -65,11 +65,19 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Set the province and commune this server serves (official codes).
+    /// Without --commune the server serves every commune of the province (hamlets, devices and
+    /// staff then each belong to one commune). With --commune it serves that one.
     Init {
         #[arg(long)]
         province: String,
         #[arg(long)]
-        commune: String,
+        commune: Option<String>,
+    },
+    /// Targets (chỉ tiêu) of the province or of one commune, from a TOML file
+    /// (`criteria/targets/`).
+    Targets {
+        #[command(subcommand)]
+        command: TargetsCommand,
     },
     /// List provinces, or the communes of one province.
     Units {
@@ -175,6 +183,11 @@ pub struct ServeLimits {
     /// Seconds between two sweeps for expired partial uploads.
     #[arg(long, default_value_t = 600)]
     pub cleanup_interval_secs: u64,
+    /// Mark staff cookies `Secure` (sent over HTTPS only): `auto` does unless the server
+    /// listens on a loopback address (local use, or a TLS proxy in front on the same machine
+    /// — then say `always`).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub secure_cookies: String,
 }
 
 /// Where a hamlet is, for evidence plausibility: centre (WGS 84 decimal degrees) and radius;
@@ -199,6 +212,9 @@ pub enum HamletCommand {
         name: String,
         #[arg(long, default_value = "thon", value_parser = ["thon", "to_dan_pho"])]
         kind: String,
+        /// Commune code (required on a province server).
+        #[arg(long)]
+        commune: Option<String>,
         #[command(flatten)]
         place: PlaceArgs,
         #[arg(long)]
@@ -239,11 +255,42 @@ pub enum ImportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Add a user.
+    /// Add a staff account of the web app. The password is read from the environment variable
+    /// HOCTAP_PASSWORD, or from standard input (one line) — never from the command line.
     Add {
-        name: String,
-        #[arg(long, default_value = "reviewer", value_parser = ["reviewer", "admin"])]
+        /// Login name.
+        login: String,
+        /// province_admin, province_viewer, commune_admin, commune_reviewer ("admin" and
+        /// "reviewer" are the commune roles).
+        #[arg(long, default_value = "commune_reviewer")]
         role: String,
+        /// The commune of a commune role (default: the server's commune).
+        #[arg(long)]
+        commune: Option<String>,
+        /// Full name shown in the web app (default: the login).
+        #[arg(long)]
+        name: Option<String>,
+        /// Create without a password (set one later with `user password`).
+        #[arg(long)]
+        no_password: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a staff member's password (HOCTAP_PASSWORD or one line of standard input); ends
+    /// their sessions.
+    Password { login: String },
+    /// List staff accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TargetsCommand {
+    /// Load a targets file (replaces the targets of its province or commune).
+    Load {
+        file: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -402,6 +449,13 @@ async fn serve(
         },
         limiter: Arc::new(RateLimiter::new(rate_limit)),
         enroll_limiter: Arc::new(RateLimiter::new(limits.enroll_rate_limit)),
+        web: Arc::new(crate::web::WebState::new(
+            match limits.secure_cookies.as_str() {
+                "always" => true,
+                "never" => false,
+                _ => !addr.ip().is_loopback(),
+            },
+        )),
     };
     api::serve(listener, state, shutdown)
         .await

@@ -51,7 +51,7 @@ use hoctap_domain::protocol::{
     MemberRecord, ServerScore, UnitRecord, MAX_EVIDENCE,
 };
 use hoctap_domain::text;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -74,9 +74,9 @@ pub struct BatchCache {
     sets: HashMap<(String, String), Option<Arc<LoadedSet>>>,
     /// Hamlet id → exists.
     hamlets: HashMap<String, bool>,
-    /// Every hamlet id (the commune's), once asked.
+    /// Every hamlet id of the device's commune, once asked.
     all_hamlets: Option<Vec<String>>,
-    /// The commune this server serves, once asked.
+    /// The device's commune (where its hamlets are), once asked.
     commune: Option<Option<String>>,
     /// Assessment id → what is held (or queued), `None` when nothing.
     assessments: HashMap<String, Option<Existing>>,
@@ -515,26 +515,23 @@ impl BatchCache {
         Ok(self.units.get(id).cloned().flatten())
     }
 
-    /// Every hamlet id, once per batch.
+    /// Every hamlet id of the device's commune, once per batch.
     async fn every_hamlet(&mut self, conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Error> {
         if let Some(all) = &self.all_hamlets {
             return Ok(all.clone());
         }
-        let all = clans::all_hamlets(conn).await?;
+        let commune = self.commune(&mut *conn).await?;
+        let all = clans::all_hamlets(conn, commune.as_deref()).await?;
         self.all_hamlets = Some(all.clone());
         Ok(all)
     }
 
-    /// The commune this server serves, once per batch.
+    /// The device's commune, once per batch.
     async fn commune(&mut self, conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
         if let Some(c) = &self.commune {
             return Ok(c.clone());
         }
-        let c = sqlx::query("SELECT value FROM settings WHERE key = 'commune'")
-            .fetch_optional(conn)
-            .await?
-            .map(|r| r.try_get::<String, _>(0))
-            .transpose()?;
+        let c = crate::db::devices::commune_of(conn, &self.device_id).await?;
         self.commune = Some(c.clone());
         Ok(c)
     }
@@ -1067,7 +1064,8 @@ impl BatchCache {
                     // same name stands for it (the scope check below still applies).
                     match &entry.hamlet {
                         Some(h) if h.id == subject.id => {
-                            roster::hamlet_named(&mut *conn, &h.name).await?
+                            let commune = self.commune(&mut *conn).await?;
+                            roster::hamlet_named(&mut *conn, commune.as_deref(), &h.name).await?
                         }
                         _ => None,
                     }
@@ -1348,6 +1346,17 @@ impl BatchCache {
     pub async fn write_assessments(&self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         assessments::unlink_corrections(&mut *conn, &self.pending_unlinks).await?;
         assessments::insert_many(conn, &self.pending_assessments).await
+    }
+
+    /// Index the stored assessments for the review queue's search (after the roster: a
+    /// household the batch created names its assessment).
+    pub async fn index_assessments(&self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        let ids: Vec<&str> = self
+            .pending_assessments
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        crate::db::review::index_search(conn, &ids).await
     }
 
     /// Store the queued households (multi-row statements when they are disjoint), clans, units
@@ -1689,6 +1698,8 @@ pub async fn process_entry(
         });
     }
 
+    // Scored with a template set: a practice result, never counted as passed.
+    let mut practice = false;
     let score = match cache.set_for(&mut *conn, &content).await? {
         // A version the server does not hold of a set it knows by id: the set's model still
         // binds (a made-up hash must not carry answers into another model).
@@ -1723,7 +1734,10 @@ pub async fn process_entry(
             ))
         }
         Some(set) => match rescore::rescore(&set, &content) {
-            Ok(s) => Some(s),
+            Ok(s) => {
+                practice = set.is_practice();
+                Some(s)
+            }
             Err(e) => {
                 return Ok(rejected(
                     id,
@@ -1747,9 +1761,12 @@ pub async fn process_entry(
         unit,
     } = resolved;
     cache.queue_subject(clan, unit);
+    let commune_code = cache.commune(&mut *conn).await?;
     cache.queue_assessment(NewAssessment {
         id: id.to_string(),
         device_id: device.id.clone(),
+        commune_code,
+        practice,
         subject_kind: content.subject.kind.code(),
         subject_id,
         hamlet_id: hamlet,

@@ -19,3 +19,4 @@ pub mod qr;
 pub mod rescore;
 pub mod roster_file;
 pub mod units;
+pub mod web;

@@ -53,10 +53,28 @@ both_backends!(enroll_code_json_and_hamlets, |b| {
     assert!(out.contains('▀') || out.contains('▄'), "{out}");
     let (code, _, err) = env.admin(&["enroll-code", "--hamlet", "Nowhere"]);
     assert_eq!(code, 2, "{err}");
-    let users = env.admin_json(&["user", "add", "Nguyễn Thị Lan", "--role", "reviewer"]);
-    assert_eq!(users["role"], "reviewer");
-    let (code, _, _) = env.admin(&["user", "add", "Nguyễn Thị Lan"]);
-    assert_eq!(code, 2);
+    let users = env.admin_json(&[
+        "user",
+        "add",
+        "lan.nguyen",
+        "--name",
+        "Nguyễn Thị Lan",
+        "--role",
+        "reviewer",
+        "--no-password",
+    ]);
+    assert_eq!(users["role"], "commune_reviewer");
+    assert_eq!(users["display_name"], "Nguyễn Thị Lan");
+    assert_eq!(users["has_password"], false);
+    // Taken login; a login with spaces and diacritics; an unknown role.
+    for args in [
+        &["user", "add", "lan.nguyen", "--no-password"][..],
+        &["user", "add", "Nguyễn Thị Lan", "--no-password"][..],
+        &["user", "add", "lan2", "--role", "boss", "--no-password"][..],
+    ] {
+        let (code, _, err) = env.admin(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
 });
 
 both_backends!(criteria_publish_validates, |b| {
@@ -282,6 +300,7 @@ fn schema_matches(
 
 #[test]
 fn openapi_documents_clans_units_and_returns() {
+    use hoctap_domain::model::Model;
     use hoctap_domain::protocol::*;
     let doc: serde_json::Value =
         serde_json::from_str(include_str!("../src/api/openapi.json")).expect("openapi.json");
@@ -336,12 +355,17 @@ fn openapi_documents_clans_units_and_returns() {
         clans: vec![clan.clone()],
         units: vec![unit.clone()],
         request_encodings: vec![GZIP.into()],
+        targets: Some(
+            [(Model::GiaDinh, Some(95.0)), (Model::CongDan, None)]
+                .into_iter()
+                .collect(),
+        ),
     };
     schema_matches(
         &doc,
         "SyncResponse",
         &serde_json::to_value(&sync).expect("json"),
-        &["clans", "units", "request_encodings"],
+        &["clans", "units", "request_encodings", "targets"],
         false,
     );
     let entry = ManifestEntry {
@@ -365,6 +389,15 @@ fn openapi_documents_clans_units_and_returns() {
         .collect();
     let codes: Vec<&str> = UnitKind::ALL.iter().map(|k| k.code()).collect();
     assert_eq!(kinds, codes);
+    let models: Vec<&str> = doc["components"]["schemas"]["SyncResponse"]["properties"]["targets"]
+        ["propertyNames"]["enum"]
+        .as_array()
+        .expect("target model enum")
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    let codes: Vec<&str> = Model::ALL.iter().map(|m| m.code()).collect();
+    assert_eq!(models, codes);
 }
 
 #[test]

@@ -43,10 +43,19 @@ pub async fn enroll_code(
             }
             None => {
                 return Err(AdminError::Invalid(format!(
-                "Không có thôn \"{name}\" (xem `hoctap-server admin hamlet list`) / unknown hamlet"
+                "Không có thôn \"{name}\" hoặc nhiều xã có thôn tên này — hãy dùng mã thôn (xem `hoctap-server admin hamlet list`) / unknown or ambiguous hamlet: use its id"
             )))
             }
         }
+    }
+    // A device belongs to one commune: its hamlets must all be of that commune.
+    if found
+        .iter()
+        .any(|h| h.commune_code != found.first().and_then(|f| f.commune_code.clone()))
+    {
+        return Err(AdminError::Invalid(
+            "Các thôn của một mã đăng ký phải cùng một xã / the hamlets of one code must be in one commune".into(),
+        ));
     }
     let code = new_code();
     let expires_at = (chrono::Utc::now() + chrono::Duration::hours(i64::from(ttl_hours)))

@@ -7,10 +7,11 @@ mod enroll;
 mod review;
 mod roster;
 mod setup;
+mod staff;
 
 use crate::cli::{
     AdminCommand, ClanCommand, CriteriaCommand, DeviceCommand, HamletCommand, ImportCommand,
-    RosterCommand, UnitCommand, UserCommand,
+    RosterCommand, TargetsCommand, UnitCommand, UserCommand,
 };
 use crate::db::{Db, DbError};
 use serde::Serialize;
@@ -63,15 +64,21 @@ pub fn units(province: Option<&str>, json: bool) -> Result<(), AdminError> {
 /// Run one admin command.
 pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
     match command {
-        AdminCommand::Init { province, commune } => setup::init(db, &province, &commune).await,
+        AdminCommand::Init { province, commune } => {
+            setup::init(db, &province, commune.as_deref()).await
+        }
+        AdminCommand::Targets {
+            command: TargetsCommand::Load { file, json },
+        } => staff::targets_load(db, &file, json).await,
         AdminCommand::Units { province, json } => setup::units(province.as_deref(), json),
         AdminCommand::Hamlet { command } => match command {
             HamletCommand::Add {
                 name,
                 kind,
+                commune,
                 place,
                 json,
-            } => setup::hamlet_add(db, &name, &kind, &place, json).await,
+            } => setup::hamlet_add(db, &name, &kind, commune.as_deref(), &place, json).await,
             HamletCommand::Set {
                 hamlet,
                 place,
@@ -88,9 +95,31 @@ pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
                     json,
                 },
         } => setup::import_roster(db, &file, create_hamlets, json).await,
-        AdminCommand::User {
-            command: UserCommand::Add { name, role, json },
-        } => setup::user_add(db, &name, &role, json).await,
+        AdminCommand::User { command } => match command {
+            UserCommand::Add {
+                login,
+                role,
+                commune,
+                name,
+                no_password,
+                json,
+            } => {
+                staff::user_add(
+                    db,
+                    staff::UserAdd {
+                        login: &login,
+                        role: &role,
+                        commune: commune.as_deref(),
+                        name: name.as_deref(),
+                        no_password,
+                    },
+                    json,
+                )
+                .await
+            }
+            UserCommand::Password { login } => staff::user_password(db, &login).await,
+            UserCommand::List { json } => staff::user_list(db, json).await,
+        },
         AdminCommand::EnrollCode {
             hamlets,
             server,

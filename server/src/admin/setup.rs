@@ -2,46 +2,109 @@
 
 use super::{print_json, AdminError};
 use crate::cli::PlaceArgs;
-use crate::db::{now, places, roster, Db};
+use crate::db::{places, roster, Db};
 use crate::{roster_file, units};
 use hoctap_domain::plausibility::Place;
 use hoctap_domain::roster::{problem_lines, Refusal, SHOWN_PROBLEMS};
 use serde_json::json;
 use std::path::Path;
 
-pub async fn init(db: &Db, province: &str, commune: &str) -> Result<(), AdminError> {
+/// `admin init --province P [--commune C]`: the province this server serves, and its one
+/// commune when it serves only one.
+pub async fn init(db: &Db, province: &str, commune: Option<&str>) -> Result<(), AdminError> {
     let Some((p_code, p_name)) = units::province(province) else {
         return Err(AdminError::Invalid(format!(
             "Không có tỉnh mã \"{province}\". Xem danh sách: `hoctap-server admin units` / unknown province code; list them with `hoctap-server admin units`"
         )));
     };
-    let Some(c) = units::commune(p_code, commune) else {
-        return Err(AdminError::Invalid(format!(
-            "Tỉnh {p_name} không có xã/phường mã \"{commune}\". Xem danh sách: `hoctap-server admin units --province {p_code}` / unknown commune code in this province"
-        )));
+    let c = match commune {
+        None => None,
+        Some(commune) => Some(units::commune(p_code, commune).ok_or_else(|| {
+            AdminError::Invalid(format!(
+                "Tỉnh {p_name} không có xã/phường mã \"{commune}\". Xem danh sách: `hoctap-server admin units --province {p_code}` / unknown commune code in this province"
+            ))
+        })?),
     };
-    // Another commune on a server that holds data would silently re-home it: refuse.
-    if let Some(held) = db.setting("commune").await? {
-        if held != c.code && has_data(db).await? {
-            let held_name = units::communes()
-                .find(|x| x.code == held)
-                .map_or_else(|| held.clone(), |x| format!("{} ({held})", x.name));
-            return Err(AdminError::Invalid(format!(
-                "Máy chủ này đã phục vụ {held_name} và đã có dữ liệu; không đổi sang {} ({}) được. Hãy dùng một máy chủ (thư mục dữ liệu hoặc cơ sở dữ liệu) khác / this server already serves another commune and holds data",
-                c.name, c.code
-            )));
+    // Another province on a server that holds data would silently re-home it: refuse. So
+    // would narrowing a server that holds several communes' data to one of them.
+    if has_data(db).await? {
+        if let Some(held) = db.setting("province").await? {
+            if held != p_code {
+                return Err(AdminError::Invalid(format!(
+                    "Máy chủ này đã phục vụ tỉnh mã {held} và đã có dữ liệu; không đổi sang {p_name} ({p_code}) được. Hãy dùng một máy chủ (thư mục dữ liệu hoặc cơ sở dữ liệu) khác / this server already serves another province and holds data"
+                )));
+            }
+        }
+        if let (Some(c), Some(held)) = (&c, db.setting("commune").await?) {
+            if held != c.code {
+                let held_name = units::communes()
+                    .find(|x| x.code == held)
+                    .map_or_else(|| held.clone(), |x| format!("{} ({held})", x.name));
+                return Err(AdminError::Invalid(format!(
+                    "Máy chủ này đã phục vụ {held_name} và đã có dữ liệu; không đổi sang {} ({}) được. Hãy dùng một máy chủ (thư mục dữ liệu hoặc cơ sở dữ liệu) khác / this server already serves another commune and holds data",
+                    c.name, c.code
+                )));
+            }
+        }
+        if let Some(c) = &c {
+            let others = sqlx::query("SELECT 1 FROM hamlets WHERE commune_code <> $1 LIMIT 1")
+                .bind(c.code)
+                .fetch_optional(&db.pool)
+                .await?;
+            if others.is_some() {
+                return Err(AdminError::Invalid(
+                    "Máy chủ đã có dữ liệu của nhiều xã: không thu về một xã được / the server holds several communes' data".into(),
+                ));
+            }
         }
     }
     db.set_setting("province", p_code).await?;
-    db.set_setting("commune", c.code).await?;
-    outln!(
-        "Đã thiết lập: {} ({}) — {} ({}) / initialised",
-        c.name,
-        c.code,
-        p_name,
-        p_code
-    );
+    match &c {
+        Some(c) => {
+            db.set_setting("commune", c.code).await?;
+            roster::assign_commune(db, c.code).await?;
+            outln!(
+                "Đã thiết lập: {} ({}) — {} ({}) / initialised for one commune",
+                c.name,
+                c.code,
+                p_name,
+                p_code
+            );
+        }
+        None => {
+            db.clear_setting("commune").await?;
+            outln!(
+                "Đã thiết lập: toàn tỉnh {} ({}) / initialised for the whole province",
+                p_name,
+                p_code
+            );
+        }
+    }
     Ok(())
+}
+
+/// The commune a new hamlet (or account) of this server belongs to: the one given, which must
+/// be of the server's province, else the server's own commune.
+pub async fn commune_for(db: &Db, given: Option<&str>) -> Result<String, AdminError> {
+    let province = db.setting("province").await?.ok_or_else(|| {
+        AdminError::Invalid(
+            "Máy chủ chưa thiết lập tỉnh: chạy `hoctap-server admin init --province P` trước / run `admin init` first".into(),
+        )
+    })?;
+    match given {
+        Some(code) => units::commune(&province, code)
+            .map(|c| c.code.to_string())
+            .ok_or_else(|| {
+                AdminError::Invalid(format!(
+                    "Tỉnh mã {province} không có xã/phường mã \"{code}\" (`hoctap-server admin units --province {province}`) / unknown commune in this province"
+                ))
+            }),
+        None => db.setting("commune").await?.ok_or_else(|| {
+            AdminError::Invalid(
+                "Máy chủ phục vụ cả tỉnh: cần --commune <mã xã> / this server serves a province: give --commune".into(),
+            )
+        }),
+    }
 }
 
 /// Whether the server holds anything tied to its commune (hamlets, households, devices,
@@ -111,6 +174,7 @@ pub async fn hamlet_add(
     db: &Db,
     name: &str,
     kind: &str,
+    commune: Option<&str>,
     place: &PlaceArgs,
     json_out: bool,
 ) -> Result<(), AdminError> {
@@ -123,7 +187,13 @@ pub async fn hamlet_add(
         ));
     }
     let place = place_of(place)?;
-    let commune = db.setting("commune").await?;
+    // A server not set up yet (no province) keeps hamlets without a commune, as before
+    // version 5; `admin init --commune` later gives them the commune.
+    let commune = if commune.is_none() && db.setting("province").await?.is_none() {
+        None
+    } else {
+        Some(commune_for(db, commune).await?)
+    };
     let Some(mut h) = roster::add_hamlet(db, name, kind, commune.as_deref()).await? else {
         return Err(AdminError::Invalid(format!(
             "Thôn \"{name}\" đã có / hamlet already exists"
@@ -296,35 +366,4 @@ pub async fn import_roster(
             )))
         }
     }
-}
-
-pub async fn user_add(db: &Db, name: &str, role: &str, json_out: bool) -> Result<(), AdminError> {
-    let name = hoctap_domain::text::clean(name);
-    if name.is_empty() {
-        return Err(AdminError::Invalid("Tên trống / empty name".into()));
-    }
-    let id = crate::clock::new_id();
-    let mut tx = db.begin_write().await?;
-    let exists = sqlx::query("SELECT 1 FROM users WHERE name = $1")
-        .bind(&name)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_some() {
-        return Err(AdminError::Invalid(format!(
-            "Người dùng \"{name}\" đã có / user already exists"
-        )));
-    }
-    sqlx::query("INSERT INTO users (id, name, role, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&id)
-        .bind(&name)
-        .bind(role)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    if json_out {
-        return print_json(&json!({"id": id, "name": name, "role": role}));
-    }
-    outln!("Đã thêm người dùng {name} ({role}) / user added: {id}");
-    Ok(())
 }

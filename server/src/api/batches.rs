@@ -103,6 +103,7 @@ pub async fn put_batch(
     // Last: the change numbers of households, clans, units and aliases lock the counter
     // until commit.
     cache.write_roster(&mut tx, &device.id).await?;
+    cache.index_assessments(&mut tx).await?;
     tx.commit().await?;
     Ok(json_response(text))
 }

@@ -73,7 +73,10 @@ pub async fn enroll(
         token,
         scope: Scope {
             province_code: state.db.setting("province").await?,
-            commune_code: state.db.setting("commune").await?,
+            commune_code: enrolled
+                .hamlets
+                .first()
+                .and_then(|h| h.commune_code.clone()),
             hamlets: enrolled.hamlets,
         },
         server_time: server_time(),

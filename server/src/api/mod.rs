@@ -31,6 +31,19 @@ use tower_http::LatencyUnit;
 /// 0.12 s; zstd 12 gains 3 % more for twice the time. Over 2G every byte is time.
 const COMPRESSION_LEVEL: i32 = 9;
 
+/// Largest staff form body (a bulk return's comment and filter fit many times over).
+const WEB_FORM_LIMIT: usize = 64 * 1024;
+
+/// An unknown route: typed JSON under the API prefix, a page elsewhere.
+async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with(API_PREFIX) {
+        error::ApiFailure::not_found("no such route").into_response()
+    } else {
+        crate::web::pages::not_found()
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -41,6 +54,8 @@ pub struct AppState {
     pub limiter: Arc<ratelimit::RateLimiter>,
     /// `POST /enroll` attempts per client address.
     pub enroll_limiter: Arc<ratelimit::RateLimiter>,
+    /// The staff web app's settings and login throttle.
+    pub web: Arc<crate::web::WebState>,
 }
 
 /// The whole application.
@@ -61,13 +76,19 @@ pub fn router(state: AppState) -> Router {
         .route("/batches/{batch_uuid}", put(batches::put_batch))
         .route("/heartbeat", post(heartbeat::heartbeat))
         .route("/openapi.json", get(openapi::openapi))
+        .merge(crate::web::api_routes())
         .layer(RequestBodyLimitLayer::new(MAX_JSON_BODY))
         .layer(RequestDecompressionLayer::new()); // gzip only: the one decoder compiled in
-    Router::new()
+    let api = Router::new()
         .nest(API_PREFIX, blob_routes.merge(json_routes))
-        .fallback(|| async { error::ApiFailure::not_found("no such route") })
+        .layer(axum::middleware::map_response(error::typed_errors));
+    // The staff pages: forms are small (URL-encoded fields).
+    let web = crate::web::routes().layer(RequestBodyLimitLayer::new(WEB_FORM_LIMIT));
+    Router::new()
+        .merge(api)
+        .merge(web)
+        .fallback(fallback)
         .layer(DefaultBodyLimit::disable())
-        .layer(axum::middleware::map_response(error::typed_errors))
         // Answers compressed as the client offers (zstd preferred, then gzip): the JSON of a
         // roster page is about a twelfth of its size. Photo chunks travel as they are (JPEG).
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(COMPRESSION_LEVEL)))

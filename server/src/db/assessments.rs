@@ -51,6 +51,10 @@ pub async fn existing_many(
 pub struct NewAssessment {
     pub id: String,
     pub device_id: String,
+    /// The device's commune: every staff query is scoped by it.
+    pub commune_code: Option<String>,
+    /// Scored with a template set (a practice result: never counted as passed).
+    pub practice: bool,
     pub subject_kind: &'static str,
     pub subject_id: String,
     /// `None` for a clan and for a commune-level unit.
@@ -74,7 +78,7 @@ pub struct NewAssessment {
 }
 
 /// Columns bound per assessment row.
-const ASSESSMENT_COLUMNS: usize = 21;
+const ASSESSMENT_COLUMNS: usize = 23;
 
 /// Store assessments and their evidence references with multi-row `INSERT`s.
 pub async fn insert_many(
@@ -87,7 +91,7 @@ pub async fn insert_many(
             "INSERT INTO assessments (id, device_id, subject_kind, subject_id, hamlet_id, model,
                  year, criteria_id, criteria_version, criteria_sha256, content, content_sha256,
                  device_status, device_total, server_status, server_total, mismatch,
-                 evidence_count, received_at, parent_id, revision)
+                 evidence_count, received_at, parent_id, revision, commune_code, practice)
              VALUES {}",
             placeholders(chunk.len(), ASSESSMENT_COLUMNS)
         );
@@ -115,10 +119,14 @@ pub async fn insert_many(
                 .bind(i64::try_from(a.evidence.len()).unwrap_or(i64::MAX))
                 .bind(received_at.as_str())
                 .bind(a.parent_id.as_deref())
-                .bind(a.revision);
+                .bind(a.revision)
+                .bind(a.commune_code.as_deref())
+                .bind(flag(a.practice));
         }
         query.execute(&mut *conn).await?;
     }
+    let parents: Vec<&str> = all.iter().filter_map(|a| a.parent_id.as_deref()).collect();
+    super::review::mark_superseded(&mut *conn, &parents).await?;
     let evidence: Vec<(&str, &str)> = all
         .iter()
         .flat_map(|a| a.evidence.iter().map(|sha| (a.id.as_str(), sha.as_str())))

@@ -527,10 +527,14 @@ pub async fn add_unit(
                 .await?
         }
         None => {
-            sqlx::query("SELECT 1 FROM units WHERE name_key = $1 AND hamlet_id IS NULL")
-                .bind(name_key(&name))
-                .fetch_optional(&mut *tx)
-                .await?
+            sqlx::query(
+                "SELECT 1 FROM units WHERE name_key = $1 AND hamlet_id IS NULL
+                 AND commune_code IS NOT DISTINCT FROM $2",
+            )
+            .bind(name_key(&name))
+            .bind(commune_code)
+            .fetch_optional(&mut *tx)
+            .await?
         }
     };
     if same.is_some() {
@@ -616,9 +620,13 @@ pub async fn unit_changes(
         .collect()
 }
 
-/// Every hamlet id (the commune's hamlets: a commune-level unit needs all of them).
-pub async fn all_hamlets(conn: &mut AnyConnection) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query("SELECT id FROM hamlets ORDER BY id")
+/// Every hamlet id of a commune (a commune-level unit needs all of them).
+pub async fn all_hamlets(
+    conn: &mut AnyConnection,
+    commune: Option<&str>,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query("SELECT id FROM hamlets WHERE commune_code = $1 OR $1 IS NULL ORDER BY id")
+        .bind(commune)
         .fetch_all(conn)
         .await?
         .iter()

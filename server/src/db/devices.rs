@@ -5,7 +5,7 @@ use super::{now, Db};
 use hoctap_domain::assessment::sha256_hex;
 use hoctap_domain::protocol::{HamletRecord, Heartbeat};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 /// Normalise a typed enrollment code: upper case, without spaces or dashes.
 pub fn normalize_code(code: &str) -> String {
@@ -91,6 +91,15 @@ pub async fn enroll(
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
+    // The device belongs to the commune of its hamlets (an enrollment code never spans two).
+    sqlx::query(
+        "UPDATE devices SET commune_code = (SELECT MIN(t.commune_code) FROM hamlets t
+             JOIN device_hamlets d ON d.hamlet_id = t.id WHERE d.device_id = $1)
+         WHERE id = $1",
+    )
+    .bind(&device_id)
+    .execute(&mut *tx)
+    .await?;
     let rows = sqlx::query(
         "SELECT t.id, t.name, t.kind, t.commune_code, t.center_lat, t.center_lon, t.radius_km
          FROM hamlets t
@@ -113,6 +122,21 @@ pub async fn enroll(
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     tx.commit().await?;
     Ok(Some(Enrolled { device_id, hamlets }))
+}
+
+/// The commune a device belongs to (its hamlets').
+pub async fn commune_of(
+    conn: &mut AnyConnection,
+    device_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT commune_code FROM devices WHERE id = $1")
+        .bind(device_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get("commune_code")?,
+        None => None,
+    })
 }
 
 /// An authenticated device: its id and the hamlets it may act in.

@@ -7,9 +7,13 @@ pub mod assessments;
 pub mod clans;
 pub mod devices;
 pub mod places;
+pub mod reports;
+pub mod review;
 pub mod roster;
 pub mod roster_changes;
 pub mod scratch;
+pub mod staff;
+pub mod targets;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -81,6 +85,13 @@ fn migrator() -> Migrator {
             include_str!("../../migrations/0004_integrity.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            5,
+            "province_staff".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/0005_province_staff.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -128,7 +139,17 @@ impl Db {
         }
         migrator().run(&pool).await?;
         assessments::backfill_revisions(&pool).await?;
+        review::backfill_search(&pool).await?;
         Ok(Db { pool, backend })
+    }
+
+    /// Forget a setting.
+    pub async fn clear_setting(&self, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Begin a transaction that will write. SQLite takes the write lock at once (`BEGIN
@@ -210,7 +231,12 @@ pub fn in_list(n: usize) -> String {
 
 /// Now as stored: RFC 3339 UTC with milliseconds (fixed width, so text order is time order).
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    stamp(chrono::Utc::now())
+}
+
+/// A time as stored (see [`now`]).
+pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A boolean as stored (0/1, the same on both backends).

@@ -111,7 +111,13 @@ pub async fn store_facts(
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(())
+    let created: Vec<&str> = rows
+        .iter()
+        .map(|(id, _)| *id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    count_flags(conn, &created).await
 }
 
 /// A flagged evidence photo of an assessment, as the reviewer sees it.
@@ -128,16 +134,43 @@ pub struct PhotoFlags {
 /// subject has no one hamlet: a clan, a commune-level unit), with the project's default
 /// thresholds ([`Rules::PROJECT_DEFAULT`]).
 pub async fn flags_by_assessment(db: &Db) -> Result<HashMap<String, Vec<PhotoFlags>>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT f.assessment_id, f.sha256, f.taken_at, f.gps_lat, f.gps_lon, f.attached_at,
-                a.year, t.center_lat, t.center_lon, t.radius_km
+    let mut conn = db.pool.acquire().await?;
+    flags_of(&mut conn, None).await
+}
+
+/// The flagged photos of the assessments `ids` (every assessment when `None`).
+pub async fn flags_of(
+    conn: &mut AnyConnection,
+    ids: Option<&[&str]>,
+) -> Result<HashMap<String, Vec<PhotoFlags>>, sqlx::Error> {
+    const SELECT: &str = "SELECT f.assessment_id, f.sha256, f.taken_at, f.gps_lat, f.gps_lon,
+                f.attached_at, a.year, t.center_lat, t.center_lon, t.radius_km
          FROM assessment_photo_facts f
          JOIN assessments a ON a.id = f.assessment_id
-         LEFT JOIN hamlets t ON t.id = a.hamlet_id -- none for a clan or a commune-level unit
-         ORDER BY f.assessment_id, f.sha256",
-    )
-    .fetch_all(&db.pool)
-    .await?;
+         LEFT JOIN hamlets t ON t.id = a.hamlet_id -- none for a clan or a commune-level unit";
+    let mut rows = Vec::new();
+    match ids {
+        None => {
+            rows = sqlx::query(AssertSqlSafe(format!(
+                "{SELECT} ORDER BY f.assessment_id, f.sha256"
+            )))
+            .fetch_all(&mut *conn)
+            .await?;
+        }
+        Some(ids) => {
+            for chunk in ids.chunks(MAX_BINDS) {
+                // Only numbered placeholders are formatted into the SQL.
+                let mut q = sqlx::query(AssertSqlSafe(format!(
+                    "{SELECT} WHERE f.assessment_id IN ({}) ORDER BY f.assessment_id, f.sha256",
+                    super::in_list(chunk.len())
+                )));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                rows.extend(q.fetch_all(&mut *conn).await?);
+            }
+        }
+    }
     let rules = Rules::PROJECT_DEFAULT;
     let mut out: HashMap<String, Vec<PhotoFlags>> = HashMap::new();
     for r in &rows {
@@ -168,4 +201,18 @@ pub async fn flags_by_assessment(db: &Db) -> Result<HashMap<String, Vec<PhotoFla
             });
     }
     Ok(out)
+}
+
+/// Count the flagged photos of the assessments `ids` into their `photo_flags` column (the
+/// review queue filters on it). Call after their facts are stored.
+pub async fn count_flags(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), sqlx::Error> {
+    let flags = flags_of(&mut *conn, Some(ids)).await?;
+    for (id, photos) in flags {
+        sqlx::query("UPDATE assessments SET photo_flags = $1 WHERE id = $2")
+            .bind(i64::try_from(photos.len()).unwrap_or(i64::MAX))
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

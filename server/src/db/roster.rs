@@ -13,9 +13,23 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::HashMap;
 
-/// Key under which hamlet names are unique (case and diacritics ignored).
-pub fn hamlet_key(name: &str) -> String {
-    text::fold(&text::clean(name))
+/// Key under which hamlet names are unique within their commune (case and diacritics ignored):
+/// `COMMUNE|folded name` (two communes of a province may both have "Thôn 1").
+pub fn hamlet_key(commune_code: Option<&str>, name: &str) -> String {
+    format!(
+        "{}|{}",
+        commune_code.unwrap_or(""),
+        text::fold(&text::clean(name))
+    )
+}
+
+/// What a hamlet name given on the command line or by a device may mean.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HamletMatch {
+    One(HamletRecord),
+    None,
+    /// Several communes of the province have a hamlet of this name: use its id.
+    Ambiguous(Vec<HamletRecord>),
 }
 
 fn hamlet_from(r: &AnyRow) -> Result<HamletRecord, sqlx::Error> {
@@ -37,7 +51,7 @@ pub async fn add_hamlet(
 ) -> Result<Option<HamletRecord>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let name = text::clean(name);
-    let key = hamlet_key(&name);
+    let key = hamlet_key(commune_code, &name);
     let exists = sqlx::query("SELECT 1 FROM hamlets WHERE name_key = $1")
         .bind(&key)
         .fetch_optional(&mut *tx)
@@ -70,17 +84,64 @@ pub async fn add_hamlet(
     Ok(Some(rec))
 }
 
-/// A hamlet by name (ignoring case and diacritics) or id.
-pub async fn find_hamlet(db: &Db, name_or_id: &str) -> Result<Option<HamletRecord>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, name, kind, commune_code, center_lat, center_lon, radius_km FROM hamlets
-         WHERE name_key = $1 OR id = $2",
-    )
-    .bind(hamlet_key(name_or_id))
+/// A hamlet by id, or by name (ignoring case and diacritics): in `commune` when given, else in
+/// any commune of the server (ambiguous when several have it).
+pub async fn find_hamlet_in(
+    db: &Db,
+    commune: Option<&str>,
+    name_or_id: &str,
+) -> Result<HamletMatch, sqlx::Error> {
+    const COLUMNS: &str = "id, name, kind, commune_code, center_lat, center_lon, radius_km";
+    let by_id = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM hamlets WHERE id = $1"
+    )))
     .bind(name_or_id.trim())
     .fetch_optional(&db.pool)
     .await?;
-    row.as_ref().map(hamlet_from).transpose()
+    if let Some(r) = by_id {
+        return Ok(HamletMatch::One(hamlet_from(&r)?));
+    }
+    let rows = match commune {
+        Some(c) => {
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM hamlets WHERE name_key = $1"
+            )))
+            .bind(hamlet_key(Some(c), name_or_id))
+            .fetch_all(&db.pool)
+            .await?
+        }
+        None => {
+            // Any commune: the key's part after the commune code.
+            let suffix = hamlet_key(None, name_or_id);
+            let len = i64::try_from(suffix.chars().count()).unwrap_or(i64::MAX);
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM hamlets
+                 WHERE substr(name_key, length(name_key) - $1 + 1) = $2 ORDER BY commune_code"
+            )))
+            .bind(len)
+            .bind(&suffix)
+            .fetch_all(&db.pool)
+            .await?
+        }
+    };
+    let mut found: Vec<HamletRecord> = rows.iter().map(hamlet_from).collect::<Result<_, _>>()?;
+    Ok(match found.len() {
+        0 => HamletMatch::None,
+        1 => HamletMatch::One(found.remove(0)),
+        _ => HamletMatch::Ambiguous(found),
+    })
+}
+
+/// A hamlet by id or name, in the server's default commune (`admin init --commune`) or, on a
+/// province server, the one commune that has it; `None` when unknown or ambiguous.
+pub async fn find_hamlet(db: &Db, name_or_id: &str) -> Result<Option<HamletRecord>, sqlx::Error> {
+    let commune = db.setting("commune").await?;
+    Ok(
+        match find_hamlet_in(db, commune.as_deref(), name_or_id).await? {
+            HamletMatch::One(h) => Some(h),
+            HamletMatch::None | HamletMatch::Ambiguous(_) => None,
+        },
+    )
 }
 
 /// Every hamlet, by name.
@@ -141,13 +202,14 @@ pub async fn member_households(
     Ok(out)
 }
 
-/// The id of the hamlet named `name` (ignoring case and diacritics), if any.
+/// The id of the hamlet of `commune` named `name` (ignoring case and diacritics), if any.
 pub async fn hamlet_named(
     conn: &mut AnyConnection,
+    commune: Option<&str>,
     name: &str,
 ) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT id FROM hamlets WHERE name_key = $1")
-        .bind(hamlet_key(name))
+        .bind(hamlet_key(commune, name))
         .fetch_optional(conn)
         .await?;
     row.map(|r| r.try_get::<String, _>(0)).transpose()
@@ -510,4 +572,28 @@ pub async fn changes(
         }
     }
     Ok(page)
+}
+
+/// Give every row that has no commune yet (made before `admin init --commune`) this commune:
+/// hamlets (and their name keys), units, clans, devices and assessments.
+pub async fn assign_commune(db: &Db, commune: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    // Keys of hamlets without a commune start with "|".
+    sqlx::query(
+        "UPDATE hamlets SET commune_code = $1, name_key = $1 || name_key
+         WHERE commune_code IS NULL",
+    )
+    .bind(commune)
+    .execute(&mut *tx)
+    .await?;
+    for table in ["units", "clans", "devices", "assessments"] {
+        // Only a fixed table name is formatted into the SQL.
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} SET commune_code = $1 WHERE commune_code IS NULL"
+        )))
+        .bind(commune)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
