@@ -63,7 +63,7 @@ class MainActivity : Activity() {
     }
 
     override fun onStop() {
-        // A note being typed is sent when its field loses the focus: before the state is saved.
+        // A field that sends on leaving (onLeave) is flushed before the state is saved.
         currentFocus?.clearFocus()
         if (app.shell != null) {
             app.backgrounded = true

@@ -112,11 +112,11 @@ object AssessmentScreen {
             ui.button(card, ui.string(R.string.clear_answer)) { answer("Clear") }
         }
         for (p in ind.strs("problems")) ui.text(card, "• $p", 18f, color = Palette.ERROR)
-        val note = ind.s("note")
-        ui.field(card, "note:$id", ui.string(R.string.note), note,
+        ui.field(card, "note:$id", ui.string(R.string.note), ind.s("note"),
             InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_MULTI_LINE or InputType.TYPE_TEXT_FLAG_CAP_SENTENCES,
             enabled = editable,
-            onLeave = { text -> if (text != note) ui.send(Ev.of("SetNote", "indicator_id" to id, "note" to text.ifEmpty { null })) })
+            // Sent as typed (autosaved by the core): a note is never lost to a tap elsewhere.
+            onChange = { text -> ui.send(Ev.of("SetNote", "indicator_id" to id, "note" to text.ifEmpty { null })) })
         photos(ui, card, ind, editable)
     }
 

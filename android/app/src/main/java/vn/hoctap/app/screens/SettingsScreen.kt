@@ -8,9 +8,8 @@ import vn.hoctap.app.R
 
 object SettingsScreen {
     fun render(ui: Ui, parent: ViewGroup, v: JSONObject) {
-        val current = v.s("device_name")
-        ui.field(parent, "device_name", ui.string(R.string.device_name), current,
-            onLeave = { if (it != current) ui.send(Ev.of("SetDeviceName", "name" to it)) })
+        ui.field(parent, "device_name", ui.string(R.string.device_name), v.s("device_name"),
+            onChange = { ui.send(Ev.of("SetDeviceName", "name" to it)) })
         ui.text(parent, ui.string(R.string.photos_wifi_only), 18f, bold = true)
         val wifi = v.bool("photos_wifi_only")
         ui.choices(parent, listOf(ui.string(R.string.yes) to wifi, ui.string(R.string.no) to !wifi)) { i ->
