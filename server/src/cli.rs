@@ -248,6 +248,9 @@ pub enum ImportCommand {
         /// Add the hamlets the file names that do not exist yet.
         #[arg(long)]
         create_hamlets: bool,
+        /// The commune whose hamlets the file names (on a province server).
+        #[arg(long)]
+        commune: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -325,6 +328,9 @@ pub enum UnitCommand {
         /// Hamlet name or id; none for a commune-level unit.
         #[arg(long)]
         hamlet: Option<String>,
+        /// The commune of a commune-level unit (on a province server).
+        #[arg(long, conflicts_with = "hamlet")]
+        commune: Option<String>,
         #[arg(long)]
         json: bool,
     },

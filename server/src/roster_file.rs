@@ -18,10 +18,13 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// How to import.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportOptions {
     /// Add the hamlets the file names that do not exist yet.
     pub create_hamlets: bool,
+    /// The commune whose hamlets the file names (on a province server); `None`: the server's
+    /// own commune, or any commune where the name is unique.
+    pub commune: Option<String>,
 }
 
 /// What an import did (the same shape as the device's).
@@ -81,8 +84,16 @@ pub async fn import(
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut missing: Vec<String> = Vec::new();
     let mut problems = Vec::new();
+    let commune = match options.commune.clone() {
+        Some(c) => Some(c),
+        None => db.setting("commune").await?,
+    };
     for h in &roster.hamlets {
-        match roster::find_hamlet(db, &h.name).await? {
+        let found = match roster::find_hamlet_in(db, commune.as_deref(), &h.name).await? {
+            roster::HamletMatch::One(found) => Some(found),
+            roster::HamletMatch::None | roster::HamletMatch::Ambiguous(_) => None,
+        };
+        match found {
             Some(found) => {
                 ids.insert(text::fold(&h.name), found.id);
             }
@@ -112,7 +123,6 @@ pub async fn import(
         file: roster.source.clone(),
     };
     if !missing.is_empty() {
-        let commune = db.setting("commune").await?;
         for name in missing {
             let id =
                 match roster::add_hamlet(db, &name, HamletKind::Thon, commune.as_deref()).await? {
@@ -121,12 +131,10 @@ pub async fn import(
                         added.id
                     }
                     // Added meanwhile by someone else.
-                    None => {
-                        roster::find_hamlet(db, &name)
-                            .await?
-                            .ok_or(sqlx::Error::RowNotFound)?
-                            .id
-                    }
+                    None => match roster::find_hamlet_in(db, commune.as_deref(), &name).await? {
+                        roster::HamletMatch::One(h) => h.id,
+                        _ => return Err(sqlx::Error::RowNotFound),
+                    },
                 };
             ids.insert(text::fold(&name), id);
         }

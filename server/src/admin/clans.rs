@@ -105,6 +105,7 @@ pub async fn unit_add(
     name: &str,
     kind: &str,
     hamlet: Option<&str>,
+    commune: Option<&str>,
     json_out: bool,
 ) -> Result<(), AdminError> {
     let kind = UnitKind::from_code(kind).ok_or_else(|| {
@@ -128,7 +129,12 @@ pub async fn unit_add(
         },
         None => None,
     };
-    let commune = db.setting("commune").await?;
+    // The unit's commune: its hamlet's, else the one given (or the server's own).
+    let commune = match &hamlet {
+        Some(h) => h.commune_code.clone(),
+        None if commune.is_none() && db.setting("province").await?.is_none() => None,
+        None => Some(super::setup::commune_for(db, commune).await?),
+    };
     let Some(unit) = clans::add_unit(
         db,
         name,

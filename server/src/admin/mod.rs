@@ -92,9 +92,10 @@ pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
                 ImportCommand::Roster {
                     file,
                     create_hamlets,
+                    commune,
                     json,
                 },
-        } => setup::import_roster(db, &file, create_hamlets, json).await,
+        } => setup::import_roster(db, &file, create_hamlets, commune.as_deref(), json).await,
         AdminCommand::User { command } => match command {
             UserCommand::Add {
                 login,
@@ -147,8 +148,19 @@ pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
                 name,
                 kind,
                 hamlet,
+                commune,
                 json,
-            } => clans::unit_add(db, &name, &kind, hamlet.as_deref(), json).await,
+            } => {
+                clans::unit_add(
+                    db,
+                    &name,
+                    &kind,
+                    hamlet.as_deref(),
+                    commune.as_deref(),
+                    json,
+                )
+                .await
+            }
             UnitCommand::List { json } => clans::unit_list(db, json).await,
         },
         AdminCommand::Roster { command } => match command {

@@ -274,10 +274,17 @@ pub async fn hamlet_list(db: &Db, json_out: bool) -> Result<(), AdminError> {
     if json_out {
         return print_json(&list);
     }
+    // A province server names each hamlet's commune (names repeat across communes).
+    let several = db.setting("commune").await?.is_none();
     for h in list {
+        let commune = if several {
+            format!("\t{}", h.commune_code.as_deref().unwrap_or("-"))
+        } else {
+            String::new()
+        };
         match &h.place {
             Some(p) => outln!(
-                "{}\t{}\t{}\t{:.6},{:.6} r={} km",
+                "{}\t{}\t{}\t{:.6},{:.6} r={} km{commune}",
                 h.id,
                 h.kind,
                 h.name,
@@ -285,7 +292,7 @@ pub async fn hamlet_list(db: &Db, json_out: bool) -> Result<(), AdminError> {
                 p.lon,
                 p.radius_km
             ),
-            None => outln!("{}\t{}\t{}", h.id, h.kind, h.name),
+            None => outln!("{}\t{}\t{}{commune}", h.id, h.kind, h.name),
         }
     }
     Ok(())
@@ -295,6 +302,7 @@ pub async fn import_roster(
     db: &Db,
     file: &Path,
     create_hamlets: bool,
+    commune: Option<&str>,
     json_out: bool,
 ) -> Result<(), AdminError> {
     let bytes = std::fs::read(file).map_err(|e| {
@@ -304,7 +312,23 @@ pub async fn import_roster(
         ))
     })?;
     let name = file.display().to_string();
-    let options = roster_file::ImportOptions { create_hamlets };
+    let commune = match commune {
+        Some(c) => Some(commune_for(db, Some(c)).await?),
+        None => None,
+    };
+    if create_hamlets
+        && commune.is_none()
+        && db.setting("province").await?.is_some()
+        && db.setting("commune").await?.is_none()
+    {
+        return Err(AdminError::Invalid(
+            "Máy chủ phục vụ cả tỉnh: thêm thôn mới cần --commune <mã xã> / give --commune to create hamlets".into(),
+        ));
+    }
+    let options = roster_file::ImportOptions {
+        create_hamlets,
+        commune,
+    };
     let refusal = match roster_file::import(db, &bytes, options).await? {
         Ok(report) => {
             if json_out {

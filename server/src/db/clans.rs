@@ -148,6 +148,17 @@ pub async fn write_clans(
         for household in &w.households {
             link(&mut *conn, &w.id, household).await?;
         }
+        // A clan belongs to the commune of its households (the first one's, when a clan
+        // spans communes): every staff query is scoped by it.
+        sqlx::query(
+            "UPDATE clans SET commune_code = (SELECT MIN(t.commune_code) FROM clan_households ch
+                 JOIN households h ON h.id = ch.household_id
+                 JOIN hamlets t ON t.id = h.hamlet_id WHERE ch.clan_id = $1)
+             WHERE id = $1 AND commune_code IS NULL",
+        )
+        .bind(&w.id)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

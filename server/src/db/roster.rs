@@ -113,7 +113,7 @@ pub async fn find_hamlet_in(
         None => {
             // Any commune: the key's part after the commune code.
             let suffix = hamlet_key(None, name_or_id);
-            let len = i64::try_from(suffix.chars().count()).unwrap_or(i64::MAX);
+            let len = i32::try_from(suffix.chars().count()).unwrap_or(i32::MAX);
             sqlx::query(AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM hamlets
                  WHERE substr(name_key, length(name_key) - $1 + 1) = $2 ORDER BY commune_code"
