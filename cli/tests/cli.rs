@@ -392,6 +392,22 @@ fn assess_interactively_then_finalize_and_summarise() {
     assert_eq!(cd["passed"], 1);
     assert_eq!(cd["all"], 1);
     assert_eq!(cd["percentage"], 100.0);
+    // Targets in force: Decision 387's until a server sends its own; none for Công dân học tập.
+    assert_eq!(cd["target_percent"], serde_json::Value::Null);
+    assert_eq!(cd["meets_target"], serde_json::Value::Null);
+    let gd = s["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == "gia_dinh")
+        .unwrap()
+        .clone();
+    assert_eq!(gd["target_percent"], 70.0);
+    let table = String::from_utf8(hoctap(d, &["summary"], None).stdout).unwrap();
+    assert!(
+        table.contains("Chỉ tiêu") && table.contains("70%"),
+        "{table}"
+    );
 }
 
 fn photo(rel: &str) -> String {

@@ -15,7 +15,9 @@
 //! Every request but `/enroll` carries `Authorization: Bearer <device token>`. Errors are
 //! [`ApiError`] with an HTTP status from [`ErrorCode::status`].
 
+use crate::model::Model;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// API prefix.
 pub const API_PREFIX: &str = "/api/v1";
@@ -253,7 +255,7 @@ pub struct UnitRecord {
 }
 
 /// Answer to `GET /sync?cursor=C`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {
     /// Pass back as `cursor` next time.
     pub cursor: i64,
@@ -274,6 +276,29 @@ pub struct SyncResponse {
     /// manifests only when the server said so. Absent from servers that take none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub request_encodings: Vec<String>,
+    /// The targets in force for the device's commune this year, in percent per model (`null`:
+    /// the model has no target), which the device's summary shows ([`crate::targets`]). Sent on
+    /// every page; absent from older servers, in which case the device keeps the targets it has.
+    /// A model code this device does not know is ignored.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "known_models"
+    )]
+    pub targets: Option<BTreeMap<Model, Option<f64>>>,
+}
+
+/// Read a targets map, leaving out the models a newer server may name that this build lacks
+/// (one unknown key must not make a whole sync page unreadable).
+fn known_models<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<Model, Option<f64>>>, D::Error> {
+    let raw: Option<BTreeMap<String, Option<f64>>> = Option::deserialize(d)?;
+    Ok(raw.map(|m| {
+        m.into_iter()
+            .filter_map(|(code, p)| Model::from_code(&code).map(|m| (m, p)))
+            .collect()
+    }))
 }
 
 /// The request-body encoding devices use when the server takes it.
@@ -409,4 +434,41 @@ pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD_PAGE: &str = r#"{"cursor":7,"more":false,"server_time":"2026-01-01T00:00:00.000Z",
+        "hamlets":[],"households":[],"criteria":[],"returned":[]}"#;
+
+    #[test]
+    fn a_sync_page_without_targets_still_parses_and_stays_without() {
+        let page: SyncResponse = serde_json::from_str(OLD_PAGE).expect("old page");
+        assert_eq!(page.cursor, 7);
+        assert_eq!(page.targets, None);
+        let json = serde_json::to_value(&page).expect("json");
+        assert!(json.get("targets").is_none(), "{json}");
+    }
+
+    #[test]
+    fn sync_page_targets_round_trip_and_unknown_models_are_left_out() {
+        let with = OLD_PAGE.replace(
+            r#""returned":[]"#,
+            r#""returned":[],"targets":{"gia_dinh":95.0,"cong_dan":null,"hoc_tap_moi":50}"#,
+        );
+        let page: SyncResponse = serde_json::from_str(&with).expect("page with targets");
+        let expected: BTreeMap<Model, Option<f64>> =
+            [(Model::GiaDinh, Some(95.0)), (Model::CongDan, None)]
+                .into_iter()
+                .collect();
+        assert_eq!(page.targets.as_ref(), Some(&expected));
+        let again: SyncResponse =
+            serde_json::from_value(serde_json::to_value(&page).expect("json")).expect("parse");
+        assert_eq!(again, page);
+        let null = OLD_PAGE.replace(r#""returned":[]"#, r#""returned":[],"targets":null"#);
+        let page: SyncResponse = serde_json::from_str(&null).expect("null targets");
+        assert_eq!(page.targets, None);
+    }
 }

@@ -1,7 +1,8 @@
 //! Applying what the server sent (`GET /sync`) to the device store, in one transaction per page:
 //! hamlets, households, members, clans and units upserted by their server ids (never deleting
 //! anything the device holds), criteria sets validated and installed, assessments returned for
-//! correction marked and each reviewer comment kept, and the cursor advanced.
+//! correction marked and each reviewer comment kept, the server's targets saved as the targets in
+//! force (when it sends them), and the cursor advanced.
 //!
 //! **Work done before enrolling is matched, never duplicated.** A pulled hamlet with an id the
 //! device does not know takes over the device's own hamlet of the same name (ignoring case and
@@ -384,6 +385,9 @@ pub fn apply_page(db: &Db<'_>, page: &SyncResponse) -> Result<Applied> {
     for r in &page.returned {
         applied.returned += outbox::mark_returned(db, &r.assessment_id, &r.comment)?;
         add_comment(db, r)?;
+    }
+    if let Some(targets) = &page.targets {
+        settings::set_server_targets(db, targets)?;
     }
     settings::set(db, KEY_CURSOR, &page.cursor.to_string())?;
     Ok(applied)

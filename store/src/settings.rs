@@ -58,6 +58,21 @@ pub fn set_targets(db: &Db<'_>, targets: &hoctap_domain::targets::Targets) -> Re
     set(db, KEY_TARGETS, &json)
 }
 
+/// Save the targets the server sent (the device's commune's, this year) as the targets in force:
+/// the defaults with the server's values; a value outside 0–100 % is left out (logged).
+pub fn set_server_targets(
+    db: &Db<'_>,
+    sent: &std::collections::BTreeMap<hoctap_domain::model::Model, Option<f64>>,
+) -> Result<()> {
+    let mut t = hoctap_domain::targets::Targets::default();
+    for (model, percent) in sent {
+        if let Err(e) = t.set(*model, *percent) {
+            tracing::warn!(%model, error = %e, "target from the server skipped");
+        }
+    }
+    set_targets(db, &t)
+}
+
 impl crate::Store {
     /// The targets in force.
     pub fn targets(&self) -> Result<hoctap_domain::targets::Targets> {

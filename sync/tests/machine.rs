@@ -353,6 +353,7 @@ fn page(more: bool, cursor: i64) -> HttpResponse {
             clans: vec![],
             units: vec![],
             request_encodings: vec![],
+            targets: None,
         },
     )
 }

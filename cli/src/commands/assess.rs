@@ -8,6 +8,7 @@ use hoctap_domain::criteria::{AnswerKind, LoadedSet};
 use hoctap_domain::engine::answers::is_override_reason;
 use hoctap_domain::engine::{AnswerValue, Answers, ItemAnswer};
 use hoctap_domain::model::{Model, Points, SubjectKind};
+use hoctap_domain::targets::percent_text;
 use hoctap_domain::text;
 use hoctap_store::assessments::AssessmentInfo;
 use hoctap_store::Store;
@@ -320,26 +321,47 @@ pub fn show(data: Option<&Path>, id: &str, json: bool) -> CliResult {
     Ok(())
 }
 
+/// A summary row as `summary --json` prints it: the store's figures and the target in force.
+#[derive(Serialize)]
+struct SummaryRow<'a> {
+    #[serde(flatten)]
+    figures: &'a hoctap_store::summary::ModelSummary,
+    /// The target in force (the province's once synced), in percent; `None`: no target.
+    target_percent: Option<f64>,
+    /// Whether `percentage` meets it (`None` without a target or a figure).
+    meets_target: Option<bool>,
+}
+
 pub fn summary(data: Option<&Path>, year: Option<i32>, json: bool) -> CliResult {
     let year = year.unwrap_or_else(super::this_year);
     let dev = super::open_device(data)?;
     let models = dev.store().summary(year)?;
+    let targets = dev.store().targets()?;
     if json {
-        return output::json(&serde_json::json!({"year": year, "models": models}));
+        let rows: Vec<SummaryRow> = models
+            .iter()
+            .map(|m| SummaryRow {
+                figures: m,
+                target_percent: targets.get(m.model),
+                meets_target: targets.met(m.model, m.percentage),
+            })
+            .collect();
+        return output::json(&serde_json::json!({"year": year, "models": rows}));
     }
     outln!("Tổng hợp năm {year}:");
     outln!(
-        "{:<20} {:>9} {:>9} {:>7} {:>8} {:>7}",
+        "{:<20} {:>9} {:>9} {:>7} {:>8} {:>7} {:>9}",
         "Mô hình",
         "Đăng ký",
         "Đã chấm",
         "Đạt",
         "Tổng số",
-        "Tỷ lệ"
+        "Tỷ lệ",
+        "Chỉ tiêu"
     );
     for m in models {
         outln!(
-            "{:<20} {:>9} {:>9} {:>7} {:>8} {:>7}",
+            "{:<20} {:>9} {:>9} {:>7} {:>8} {:>7} {:>9}",
             m.title,
             m.registered,
             m.assessed,
@@ -347,6 +369,10 @@ pub fn summary(data: Option<&Path>, year: Option<i32>, json: bool) -> CliResult 
             m.all,
             m.percentage
                 .map(|p| format!("{p:.1}%"))
+                .unwrap_or_else(|| "—".into()),
+            targets
+                .get(m.model)
+                .map(|t| format!("{}%", percent_text(t)))
                 .unwrap_or_else(|| "—".into())
         );
     }

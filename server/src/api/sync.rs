@@ -5,12 +5,15 @@
 use super::auth::Device;
 use super::error::ApiFailure;
 use super::{server_time, AppState};
-use crate::db::roster;
+use crate::db::targets::TargetBook;
+use crate::db::{devices, roster, Db};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
+use hoctap_domain::model::Model;
 use hoctap_domain::protocol::{SyncResponse, GZIP};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Default page size (records of any kind; a household record carries its members). Chosen by
 /// measurement (`scripts/bench-sync`, first pull over 256 kbit/s + 300 ms): 2,000 households are
@@ -54,6 +57,7 @@ pub async fn sync(
         )));
     }
     let page = roster::changes(&state.db, &device.id, cursor, limit).await?;
+    let targets = targets_for(&state.db, &device.id).await?;
     Ok(Json(SyncResponse {
         cursor: page.cursor,
         more: page.more,
@@ -65,5 +69,28 @@ pub async fn sync(
         clans: page.clans,
         units: page.units,
         request_encodings: vec![GZIP.to_string()],
+        targets,
     }))
+}
+
+/// The targets in force this year (Vietnam's calendar) for the device's commune: its own, else
+/// the province's, else the national defaults ([`TargetBook::for_device`]). Sent on every page,
+/// so a device gets targets loaded after its first pull on its next sync. `None` on a server
+/// without a province.
+async fn targets_for(
+    db: &Db,
+    device_id: &str,
+) -> Result<Option<BTreeMap<Model, Option<f64>>>, sqlx::Error> {
+    let Some(province) = db.setting("province").await? else {
+        return Ok(None);
+    };
+    let commune = {
+        let mut conn = db.pool.acquire().await?;
+        devices::commune_of(&mut conn, device_id).await?
+    };
+    let book = TargetBook::load(db, &province).await?;
+    Ok(Some(book.for_device(
+        commune.as_deref(),
+        crate::clock::current_year(),
+    )))
 }
