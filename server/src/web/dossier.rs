@@ -113,7 +113,10 @@ fn indicators_table(
                         tr {
                             td { strong { (ind.id) } " " (ind.text) }
                             td.n {
-                                (answer_text(Some(set), &ind.id, answer.and_then(|a| a.value)))
+                                // A derived indicator has no answer: its value is the engine's.
+                                (answer_text(Some(set), &ind.id, answer.and_then(|a| a.value).or_else(|| {
+                                    item.filter(|i| matches!(i.source, ValueSource::Derived)).and_then(|i| i.points).map(|p| p.0)
+                                })))
                                 @if let Some(max) = ind.max { span.muted { " / " (points(i64::from(max.0))) } }
                             }
                             td {
