@@ -129,4 +129,11 @@ impl AppShell {
     pub fn cancel_sync(&self) {
         self.runner.cancel_sync();
     }
+
+    /// The thumbnail of a stored evidence photo (a `sha256` of a view's photo) as JPEG bytes,
+    /// decrypted when the data is encrypted at rest: the only way for a shell to show it.
+    /// Quick (one small file); call it off the UI thread all the same.
+    pub fn thumbnail(&self, sha256: String) -> Result<Vec<u8>> {
+        Ok(self.core().device().thumbnail_bytes(&sha256)?)
+    }
 }

@@ -297,6 +297,25 @@ fn a_cadres_day_through_json_events_only() {
         .map(|i| i["photos"].as_array().unwrap().len())
         .sum();
     assert!(photos >= 1, "evidence attached");
+    // The shell shows each photo through the core: the thumbnail of encrypted data is a JPEG.
+    let first = gd["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["indicators"].as_array().unwrap())
+        .flat_map(|i| i["photos"].as_array().unwrap())
+        .next()
+        .expect("a photo")
+        .clone();
+    let thumb = shell
+        .app
+        .thumbnail(first["sha256"].as_str().unwrap().to_string())
+        .unwrap();
+    assert_eq!(&thumb[..3], &[0xFF, 0xD8, 0xFF], "a JPEG");
+    assert!(matches!(
+        shell.app.thumbnail("00".repeat(32)),
+        Err(hoctap_ffi::HoctapError::NotFound { .. }) | Err(hoctap_ffi::HoctapError::Photo { .. })
+    ));
 
     // Công dân học tập for one adult.
     shell.send(json!("Back"));
