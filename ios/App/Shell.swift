@@ -36,6 +36,12 @@ final class Core: @unchecked Sendable {
         try await on(workers) { app in try app.runTask(taskJson: taskJson) }
     }
 
+    /// The decrypted thumbnail JPEG of a stored photo, read on a worker thread (not the serial
+    /// queue: a screen of thumbnails never holds up the events).
+    func thumbnail(sha256: String) async throws -> Data {
+        try await on(workers) { app in try app.thumbnail(sha256: sha256) }
+    }
+
     /// Blocking work on a GCD queue, awaited without holding a Swift concurrency thread.
     private func on<T>(_ queue: DispatchQueue, _ body: @escaping (AppShell) throws -> T) async throws -> T {
         let app = self.app
@@ -192,11 +198,7 @@ final class Shell: ObservableObject {
     let effects = EffectRunner()
 
     private(set) var core: Core?
-    /// The same data opened as `HoctapApp`, only for photo thumbnails (`AppShell` has no photo
-    /// call; the files are encrypted). Opened at the first thumbnail.
-    private var photos: Task<HoctapApp?, Never>?
     private var dataDir = ""
-    private var dataKey = Data()
     private var waiters: [CheckedContinuation<Core, Never>] = []
     private var pending: [String] = []
     private var draining = false
@@ -227,7 +229,7 @@ final class Shell: ObservableObject {
                 let key = try DataKeyStore.dataKey()
                 let app = try AppShell.openEncrypted(dataDir: dir.path, key: key, appVersion: version,
                                                      deviceName: deviceName)
-                await self.opened(Core(app: app), dir: dir.path, key: key)
+                await self.opened(Core(app: app), dir: dir.path)
             } catch {
                 logger.error("open failed: \(String(describing: error), privacy: .public)")
                 await self.openFailed(error is DataKeyStore.Failure ? L("error.key_store") : message(of: error))
@@ -235,10 +237,9 @@ final class Shell: ObservableObject {
         }
     }
 
-    private func opened(_ core: Core, dir: String, key: Data) {
+    private func opened(_ core: Core, dir: String) {
         self.core = core
         dataDir = dir
-        dataKey = key
         waiters.forEach { $0.resume(returning: core) }
         waiters.removeAll()
         monitor.pathUpdateHandler = { path in
@@ -300,17 +301,16 @@ final class Shell: ObservableObject {
         }
     }
 
-    /// Decrypted thumbnail JPEG of a stored photo (nil when it cannot be read).
+    /// Decrypted thumbnail JPEG of a stored photo (`AppShell.thumbnail`, off the main thread);
+    /// nil when it cannot be read (a damaged file): the placeholder stays.
     func thumbnail(sha256: String) async -> Data? {
-        _ = await ready()
-        if photos == nil {
-            let dir = dataDir, key = dataKey
-            photos = Task.detached(priority: .utility) {
-                try? HoctapApp.openEncrypted(dataDir: dir, key: key, options: defaultAppOptions())
-            }
+        let core = await ready()
+        do {
+            return try await core.thumbnail(sha256: sha256)
+        } catch {
+            logger.error("thumbnail not readable: \(message(of: error), privacy: .public)")
+            return nil
         }
-        guard let app = await photos?.value else { return nil }
-        return await Task.detached(priority: .utility) { try? app.thumbnailBytes(sha256: sha256) }.value
     }
 
     /// Where the data lives (for the JPEG files of captures).

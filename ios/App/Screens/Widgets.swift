@@ -147,7 +147,8 @@ struct CommentRow: View {
     }
 }
 
-/// The thumbnail of a stored photo (decrypted by the core), with the core's flags.
+/// The thumbnail of a stored photo (`AppShell.thumbnail`: decrypted by the core), with the
+/// core's flags; a placeholder until it arrives or when it cannot be read.
 struct PhotoThumb: View {
     let photo: VM.Photo
     @EnvironmentObject private var shell: Shell
@@ -171,7 +172,10 @@ struct PhotoThumb: View {
         }
         .frame(width: 96)
         .task(id: photo.sha256) {
-            if let data = await shell.thumbnail(sha256: photo.sha256) { image = UIImage(data: data) }
+            // Read and decrypted by the core on a worker; decoded off the main thread as well.
+            guard let data = await shell.thumbnail(sha256: photo.sha256),
+                  let jpeg = UIImage(data: data) else { return }
+            image = await jpeg.byPreparingForDisplay() ?? jpeg
         }
     }
 }

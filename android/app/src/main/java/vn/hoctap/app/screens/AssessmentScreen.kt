@@ -8,18 +8,25 @@ package vn.hoctap.app.screens
 import android.graphics.Bitmap
 import android.graphics.BitmapFactory
 import android.text.InputType
+import android.util.Log
+import android.util.LruCache
 import android.view.ViewGroup
 import android.widget.ImageView
 import android.widget.LinearLayout
 import android.widget.ProgressBar
 import org.json.JSONObject
+import vn.hoctap.app.HoctapApplication
 import vn.hoctap.app.R
-import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.Executors
 
 object AssessmentScreen {
-    private val thumbs = ConcurrentHashMap<String, Bitmap>()
-    private val decoder = Executors.newSingleThreadExecutor()
+    /** Decoded thumbnails by sha256 (content-addressed: never stale), a few screens' worth. */
+    private val thumbs = object : LruCache<String, Bitmap>(4 * 1024 * 1024) {
+        override fun sizeOf(key: String, value: Bitmap): Int = value.byteCount
+    }
+
+    /** Thumbnails being loaded → the image views waiting for them (main thread only): a
+     *  re-render while one loads (every keystroke re-renders) asks the core only once. */
+    private val loading = HashMap<String, MutableList<ImageView>>()
 
     fun render(ui: Ui, parent: ViewGroup, v: JSONObject) {
         val editable = v.bool("editable")
@@ -158,7 +165,7 @@ object AssessmentScreen {
                 scaleType = ImageView.ScaleType.CENTER_CROP
             }
             row.addView(image, LinearLayout.LayoutParams(ui.dp(96), ui.dp(96)).apply { marginEnd = ui.dp(8) })
-            thumbnail(image, p.s("sha256"), p.s("thumb_path"))
+            thumbnail(ui, image, p.s("sha256"), ui.dp(96))
             val info = ui.column()
             row.addView(info, LinearLayout.LayoutParams(0, ViewGroup.LayoutParams.WRAP_CONTENT, 1f))
             ui.muted(info, listOfNotNull("${p.optInt("width")}×${p.optInt("height")}", p.str("taken_at")).joinToString(" · "))
@@ -183,16 +190,48 @@ object AssessmentScreen {
         }
     }
 
-    /** The 320 px thumbnail, decoded off the main thread. Data encrypted at rest keeps
-     *  ciphertext in `thumb_path` (AppShell exposes no thumbnail bytes): then a placeholder. */
-    private fun thumbnail(view: ImageView, sha: String, path: String) {
+    /** The photo's thumbnail (320 px): `AppShell.thumbnail` (JPEG bytes, decrypted) called and
+     *  decoded on the app's worker threads, shown on the main thread. Until it arrives, or when
+     *  it cannot (a damaged file, the core reopening), the placeholder stays. Main thread. */
+    private fun thumbnail(ui: Ui, view: ImageView, sha: String, size: Int) {
         view.tag = sha
         view.setBackgroundColor(Palette.BORDER)
-        thumbs[sha]?.let { view.setImageBitmap(it); return }
-        decoder.execute {
-            val bmp = BitmapFactory.decodeFile(path) ?: return@execute
-            thumbs[sha] = bmp
-            view.post { if (view.tag == sha) view.setImageBitmap(bmp) }
+        if (sha.isEmpty()) return
+        thumbs.get(sha)?.let { view.setImageBitmap(it); return }
+        loading[sha]?.let { it.add(view); return }
+        val app = ui.activity.application as? HoctapApplication ?: return
+        val shell = app.shell ?: return
+        loading[sha] = mutableListOf(view)
+        app.executor.execute {
+            val bmp = try {
+                decode(shell.thumbnail(sha), size)
+            } catch (e: Exception) {
+                Log.w(HoctapApplication.TAG, "no thumbnail for $sha", e)
+                null
+            } catch (e: OutOfMemoryError) {
+                Log.w(HoctapApplication.TAG, "no memory for the thumbnail of $sha", e)
+                null
+            }
+            app.main.post {
+                val views = loading.remove(sha).orEmpty()
+                if (bmp != null) {
+                    thumbs.put(sha, bmp)
+                    for (v in views) if (v.tag == sha) v.setImageBitmap(bmp)
+                }
+            }
         }
+    }
+
+    /** JPEG bytes → a bitmap, halved while its shorter side stays at least [size] px (the view
+     *  crops to a [size] square); null if the bytes are no image. */
+    private fun decode(bytes: ByteArray, size: Int): Bitmap? {
+        val bounds = BitmapFactory.Options().apply { inJustDecodeBounds = true }
+        BitmapFactory.decodeByteArray(bytes, 0, bytes.size, bounds)
+        val shorter = minOf(bounds.outWidth, bounds.outHeight)
+        if (shorter <= 0) return null
+        var sample = 1
+        while (shorter / (sample * 2) >= size) sample *= 2
+        val options = BitmapFactory.Options().apply { inSampleSize = sample }
+        return BitmapFactory.decodeByteArray(bytes, 0, bytes.size, options)
     }
 }
