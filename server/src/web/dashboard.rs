@@ -18,6 +18,12 @@ use maud::{html, Markup};
 
 /// The scope a request asks for (`?commune=`), when the staff member may see it.
 pub fn asked_scope(staff: &Staff, commune: Option<&str>) -> Result<Scope, Refused> {
+    // A code that is no commune of the province: nothing to show (404, not an empty page).
+    if let Some(c) = commune {
+        if crate::units::commune(&staff.province_code, c).is_none() {
+            return Err(Refused::from(pages::not_found()));
+        }
+    }
     staff.scope().narrowed(commune).ok_or_else(|| {
         Refused::from(pages::forbidden(&format!(
             "{} asked for commune {commune:?} outside their scope",

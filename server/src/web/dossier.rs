@@ -5,7 +5,7 @@
 //! revisions and what changed; the comment thread; approve / return. Photos are served only to
 //! staff whose place holds the assessment.
 
-use super::layout::{commune_name, message, page, points, when};
+use super::layout::{commune_name, message, page, points, taken, when};
 use super::pages;
 use super::queue::{result_text, state_badge};
 use super::session::{same_token, WebStaff};
@@ -287,7 +287,7 @@ pub async fn dossier(
                         div.nophoto { "Chưa nhận ảnh" }
                     }
                     figcaption {
-                        @if let Some(t) = fact.and_then(|f| f.taken_at.clone()) { "Chụp: " (t) br; }
+                        @if let Some(t) = fact.and_then(|f| f.taken_at.clone()) { "Chụp: " (taken(&t)) br; }
                         @if let Some(g) = fact.and_then(|f| f.gps) { "GPS: " (format!("{:.5}, {:.5}", g.lat, g.lon)) br; }
                         @if let Some(fl) = flagged { @for x in &fl.flags { span.badge.bad { (x.message_vi()) } br; } }
                     }

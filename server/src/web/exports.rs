@@ -404,14 +404,12 @@ impl std::io::Write for ChannelWriter {
 struct Formats {
     header: Format,
     time: Format,
-    decimal: Format,
 }
 
 fn formats() -> Formats {
     Formats {
         header: Format::new().set_bold().set_background_color("EEF1F5"),
         time: Format::new().set_num_format("dd/mm/yyyy hh:mm"),
-        decimal: Format::new().set_num_format("0.##"),
     }
 }
 
@@ -464,8 +462,9 @@ fn write_cells(ws: &mut Worksheet, row: u32, cells: &[Cell], f: &Formats) -> Res
             Cell::Int(n) => {
                 ws.write_number(row, col, *n as f64)?;
             }
+            // General format: 87.5 reads "87.5", 90 reads "90" (Excel and LibreOffice).
             Cell::Num(x) => {
-                ws.write_number_with_format(row, col, *x, &f.decimal)?;
+                ws.write_number(row, col, *x)?;
             }
             Cell::Time(t) => match excel_time(t) {
                 Some(dt) => {

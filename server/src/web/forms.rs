@@ -38,6 +38,8 @@ pub struct QueueQuery {
     pub sort: Option<String>,
     pub after: Option<String>,
     pub before: Option<String>,
+    /// How many assessments a bulk action just changed (shown once after it).
+    pub done: Option<String>,
 }
 
 /// A checked queue query.
@@ -48,6 +50,8 @@ pub struct Parsed {
     pub at: PageAt,
     /// Values that were not understood (shown to the user, otherwise ignored).
     pub ignored: Vec<String>,
+    /// A bulk action's count to confirm.
+    pub done: Option<i64>,
 }
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
@@ -110,6 +114,7 @@ impl QueueQuery {
             sort,
             at,
             ignored,
+            done: nonempty(&self.done).and_then(|d| d.parse().ok()),
         }
     }
 }

@@ -152,6 +152,18 @@ pub fn when(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
+/// A photo's capture time as the device reported it (RFC 3339, or naive local time from EXIF)
+/// the way a person reads it: "22/10/2008 16:28", in the time the camera kept.
+pub fn taken(t: &str) -> String {
+    let naive = chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| d.naive_local())
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"));
+    naive.map_or_else(
+        |_| t.to_string(),
+        |d| d.format("%d/%m/%Y %H:%M").to_string(),
+    )
+}
+
 /// A message box.
 pub fn message(kind: &str, text: &str) -> Markup {
     html! { div class=(format!("msg {kind}")) role="status" { (text) } }
@@ -175,5 +187,8 @@ mod tests {
         assert_eq!(points(8750), "87,5");
         assert_eq!(points(9000), "90");
         assert_eq!(when("2026-10-05T07:03:00.000Z"), "05/10/2026 14:03");
+        assert_eq!(taken("2008-10-22T16:28:39"), "22/10/2008 16:28");
+        assert_eq!(taken("2015-04-10T20:12:23+07:00"), "10/04/2015 20:12");
+        assert_eq!(taken("garbage"), "garbage");
     }
 }

@@ -114,6 +114,9 @@ pub async fn queue(
     let may_review = who.staff.role.may_review();
     let body = html! {
         h1 { "Hàng chờ duyệt — " (commune_name(scope.commune.as_deref())) }
+        @if let Some(n) = parsed.done {
+            (message("info", &format!("Đã áp dụng cho {} phiếu.", num(n))))
+        }
         @if !parsed.ignored.is_empty() {
             (message("error", &format!("Bỏ qua giá trị không hợp lệ: {}", parsed.ignored.join(", "))))
         }
