@@ -419,8 +419,9 @@ async fn completeness(db: &Db, scope: &Scope, year: i32) -> Result<Vec<Completen
 }
 
 async fn unsent(db: &Db, scope: &Scope) -> Result<i64, sqlx::Error> {
+    // PostgreSQL sums BIGINTs as NUMERIC, which the Any driver cannot read: cast back.
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT COALESCE(SUM(queue_length), 0) FROM devices
+        "SELECT CAST(COALESCE(SUM(queue_length), 0) AS BIGINT) FROM devices
          WHERE revoked_at IS NULL AND $1 = $1 AND {}",
         scoped("commune_code")
     )))

@@ -349,12 +349,16 @@ pub async fn session(db: &Db, token: &str) -> Result<Option<(Staff, String)>, sq
     Ok(Some((staff, r.try_get("csrf_token")?)))
 }
 
-/// End a session.
-pub async fn end_session(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM staff_sessions WHERE token_sha256 = $1")
+/// End a session of `staff_id` (a signed-out browser), with its audit line.
+pub async fn end_session(db: &Db, token: &str, staff_id: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("DELETE FROM staff_sessions WHERE token_sha256 = $1 AND staff_id = $2")
         .bind(sha256_hex(token.as_bytes()))
-        .execute(&db.pool)
+        .bind(staff_id)
+        .execute(&mut *tx)
         .await?;
+    audit(&mut tx, Some(staff_id), AuditAction::Logout, None, None).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -362,6 +366,7 @@ hoctap_domain::coded_enum! {
     /// What the audit trail records.
     pub enum AuditAction("audit action") {
         Login = "login",
+        Logout = "logout",
         StaffAdded = "staff_added",
         PasswordSet = "password_set",
         Approved = "approved",

@@ -192,7 +192,7 @@ pub async fn logout(
         return pages::forbidden("logout without the session's CSRF token");
     }
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = staff::end_session(&state.db, &token).await {
+        if let Err(e) = staff::end_session(&state.db, &token, &who.staff.id).await {
             return pages::db_error(&e);
         }
     }
