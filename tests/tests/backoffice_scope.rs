@@ -984,11 +984,19 @@ both_backends!(every_staff_page_and_action_is_scoped, |b| {
     );
     assert_eq!(decided[0][0].as_deref(), Some(staff_ids["ra"].as_str()));
 
-    // --- Login throttling, on a fresh process (the buckets live in memory): 10 attempts a
-    // minute per login name and per client address; the 11th is refused with Retry-After, a
-    // correct password included, until the bucket has refilled (one attempt every 6 s).
+    // --- Login throttling, on a fresh process (the buckets live in memory): 10 failed
+    // attempts a minute per login name (30 per client address); the 11th is refused with
+    // Retry-After, a correct password included, until the bucket has refilled (one attempt
+    // every 6 s). Successful logins never count.
     drop(server);
     server = env.serve(&[]);
+    // Many successful logins from one address (a commune office, a proxy) use up nothing.
+    for _ in 0..40 {
+        assert_eq!(
+            Browser::new().try_login(&server, "pa", PASSWORD).status,
+            303
+        );
+    }
     let mut guesser = Browser::new();
     for i in 1..=10 {
         let r = guesser.try_login(&server, "ca", "not-the-password");
@@ -1006,9 +1014,26 @@ both_backends!(every_staff_page_and_action_is_scoped, |b| {
     let r = guesser.try_login(&server, "ca", PASSWORD);
     assert_eq!(r.status, 429, "a correct password waits too");
     assert!(!guesser.cookies.contains_key("hoctap_session"));
-    // The address's bucket is empty too: another account from here waits as well.
+    // Another account from the same address still signs in (10 failures of 30 a minute).
     let mut colleague = Browser::new();
-    assert_eq!(colleague.try_login(&server, "pa", PASSWORD).status, 429);
+    assert_eq!(colleague.try_login(&server, "pa", PASSWORD).status, 303);
+    // Failures against many names from one address empty the address's bucket: within a few
+    // more than the 20 left (it refills at one every 2 s), an unknown name is refused 429.
+    let refused_at = (0..40)
+        .find(|i| {
+            let r = Browser::new().try_login(&server, &format!("nobody{i}"), "not-the-password");
+            assert!(
+                r.status == 401 || r.status == 429,
+                "guess {i}: {}",
+                r.status
+            );
+            r.status == 429
+        })
+        .expect("the address is throttled");
+    assert!(
+        (20..=25).contains(&refused_at),
+        "refused after {refused_at} guesses"
+    );
     std::thread::sleep(Duration::from_secs(wait + 1));
     let r = guesser.try_login(&server, "ca", PASSWORD);
     assert_eq!(r.status, 303, "refilled: {}", r.text());

@@ -47,6 +47,21 @@ impl RateLimiter {
 
     /// Take a token for `key`; `Err(wait)` when the bucket is empty.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
+        self.take(key, true)
+    }
+
+    /// Whether `key` has a token left, without taking it (`Err(wait)` when empty). With
+    /// [`RateLimiter::charge`], a limiter that counts only failures (logins).
+    pub fn peek(&self, key: &str) -> Result<(), Duration> {
+        self.take(key, false)
+    }
+
+    /// Take a token for `key` whether or not one is left (a failed attempt).
+    pub fn charge(&self, key: &str) {
+        let _ = self.take(key, true);
+    }
+
+    fn take(&self, key: &str, consume: bool) -> Result<(), Duration> {
         let mut buckets = match self.buckets.lock() {
             Ok(b) => b,
             Err(poisoned) => poisoned.into_inner(),
@@ -61,7 +76,9 @@ impl RateLimiter {
         *tokens = (*tokens + refill).min(self.burst);
         *last = now;
         if *tokens >= 1.0 {
-            *tokens -= 1.0;
+            if consume {
+                *tokens -= 1.0;
+            }
             Ok(())
         } else {
             Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second))
@@ -72,6 +89,18 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peek_takes_nothing_and_charge_counts_failures_only() {
+        let rl = RateLimiter::new(2);
+        for _ in 0..5 {
+            assert!(rl.peek("a").is_ok(), "successes are never counted");
+        }
+        rl.charge("a");
+        rl.charge("a");
+        assert!(rl.peek("a").is_err(), "two failures empty the bucket");
+        assert!(rl.peek("b").is_ok());
+    }
 
     #[test]
     fn burst_then_refused() {

@@ -106,13 +106,15 @@ pub async fn login(
         );
     }
     let login = form.login.trim().to_string();
-    // Throttle by address and by name: guessing one account from many addresses, or many
-    // accounts from one address, both slow down.
-    for key in [
-        format!("ip:{}", client_key(addr.0.ip())),
-        format!("login:{}", login.to_lowercase()),
+    // Throttle failures by address and by name: guessing one account from many addresses, or
+    // many accounts from one address, both slow down; a correct login never counts.
+    let address = format!("ip:{}", client_key(addr.0.ip()));
+    let name = format!("login:{}", login.to_lowercase());
+    for (limiter, key) in [
+        (&state.web.address_limiter, &address),
+        (&state.web.login_limiter, &name),
     ] {
-        if let Err(wait) = state.web.login_limiter.check(&key) {
+        if let Err(wait) = limiter.peek(key) {
             let mut resp = refuse(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Đăng nhập sai quá nhiều lần; hãy chờ một lúc rồi thử lại.",
@@ -145,6 +147,8 @@ pub async fn login(
         }
     };
     let Some(who) = ok_staff else {
+        state.web.address_limiter.charge(&address);
+        state.web.login_limiter.charge(&name);
         return refuse(
             StatusCode::UNAUTHORIZED,
             "Tên đăng nhập hoặc mật khẩu không đúng.",

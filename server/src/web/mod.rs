@@ -26,18 +26,25 @@ use axum::Router;
 pub struct WebState {
     /// Cookies carry `Secure` (the server is reached over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
-    /// Login attempts per client address and per login name.
+    /// Failed logins per login name.
     pub login_limiter: RateLimiter,
+    /// Failed logins per client address (larger: a commune office may share one address,
+    /// and every browser behind a proxy has the proxy's).
+    pub address_limiter: RateLimiter,
 }
 
 impl WebState {
-    /// Login attempts allowed per minute per address and per login (a bucket of this size).
-    pub const LOGINS_PER_MINUTE: u32 = 10;
+    /// Failed logins allowed per minute per login name (a bucket of this size). Only failures
+    /// count: signing in never uses up anyone's attempts.
+    pub const FAILURES_PER_LOGIN: u32 = 10;
+    /// Failed logins allowed per minute per client address.
+    pub const FAILURES_PER_ADDRESS: u32 = 30;
 
     pub fn new(secure_cookies: bool) -> WebState {
         WebState {
             secure_cookies,
-            login_limiter: RateLimiter::new(Self::LOGINS_PER_MINUTE),
+            login_limiter: RateLimiter::new(Self::FAILURES_PER_LOGIN),
+            address_limiter: RateLimiter::new(Self::FAILURES_PER_ADDRESS),
         }
     }
 }
