@@ -284,10 +284,13 @@ try {
     const got = await dashboardFigures(page);
     checkFigures(got, expected(all, [COMMUNE_A.hamlet, COMMUNE_B.hamlet]));
     assert.equal(got['Gia đình học tập'].registered, 'chưa thu');
-    // One row per commune, named with its diacritics, linking to that commune's dashboard.
+    // One row per commune of the province (started or not), named with its diacritics,
+    // linking to that commune's dashboard.
     const places = await page.$$eval('main table:nth-of-type(2) tbody tr td:first-child a',
       (as) => as.map((a) => [a.textContent.trim(), a.getAttribute('href')]));
-    assert.deepEqual(places.map((p) => p[0]).sort(), [COMMUNE_A.name, COMMUNE_B.name].sort());
+    const official = admin('units', '--province', '25').map((c) => c.name).sort();
+    assert.deepEqual(places.map((p) => p[0]).sort(), official);
+    for (const c of [COMMUNE_A, COMMUNE_B]) assert.ok(places.some((p) => p[0] === c.name), c.name);
     await shot(page, 'dashboard.png');
     // The commune's own dashboard, reached by its link.
     await page.click(`a:text-is("${COMMUNE_A.name}")`);

@@ -20,15 +20,22 @@ pub struct UserAdd<'a> {
 
 /// The password to set: `HOCTAP_PASSWORD`, else one line of standard input.
 fn read_password() -> Result<String, AdminError> {
-    if let Ok(p) = std::env::var("HOCTAP_PASSWORD") {
-        return Ok(p);
+    let given = match std::env::var("HOCTAP_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+                AdminError::Invalid(format!("Không đọc được mật khẩu / cannot read: {e}"))
+            })?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    if given.is_empty() {
+        return Err(AdminError::Invalid(
+            "Chưa có mật khẩu: đặt HOCTAP_PASSWORD hoặc gõ một dòng vào đầu vào chuẩn (hoặc dùng --no-password) / no password given".into(),
+        ));
     }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| AdminError::Invalid(format!("Không đọc được mật khẩu / cannot read: {e}")))?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    Ok(given)
 }
 
 fn hashed(password: &str) -> Result<String, AdminError> {
@@ -42,7 +49,7 @@ pub async fn user_add(db: &Db, args: UserAdd<'_>, json_out: bool) -> Result<(), 
         "reviewer" => Role::CommuneReviewer,
         r => Role::from_code(r).ok_or_else(|| {
             AdminError::Invalid(format!(
-                "Vai trò không hợp lệ: {r} (province_admin, province_viewer, commune_admin, commune_reviewer)"
+                "Vai trò không hợp lệ: {r} (province_admin, province_viewer, commune_admin, commune_reviewer) / unknown role"
             ))
         })?,
     };

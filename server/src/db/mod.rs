@@ -92,6 +92,13 @@ fn migrator() -> Migrator {
             include_str!("../../migrations/0005_province_staff.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            6,
+            "queue_indexes".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/0006_queue_indexes.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

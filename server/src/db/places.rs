@@ -147,7 +147,9 @@ pub async fn flags_of(
                 f.attached_at, a.year, t.center_lat, t.center_lon, t.radius_km
          FROM assessment_photo_facts f
          JOIN assessments a ON a.id = f.assessment_id
-         LEFT JOIN hamlets t ON t.id = a.hamlet_id -- none for a clan or a commune-level unit";
+         LEFT JOIN hamlets t ON t.id = a.hamlet_id\n";
+    // (No hamlet for a clan or a commune-level unit. No SQL comment in SELECT: a clause
+    // appended after it would be commented out.)
     let mut rows = Vec::new();
     match ids {
         None => {

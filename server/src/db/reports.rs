@@ -361,6 +361,11 @@ async fn place_names(
 ) -> Result<BTreeMap<Option<String>, String>, sqlx::Error> {
     let mut out = BTreeMap::new();
     if by_commune {
+        // Every commune of the province has a row, started or not (a year-end report counts
+        // them all); codes held that are not in the official list keep their code as name.
+        for c in crate::units::communes().filter(|c| c.province_code == scope.province) {
+            out.insert(Some(c.code.to_string()), c.name.to_string());
+        }
         let held: Vec<String> =
             sqlx::query("SELECT DISTINCT commune_code FROM hamlets WHERE commune_code IS NOT NULL")
                 .fetch_all(&db.pool)
@@ -368,11 +373,6 @@ async fn place_names(
                 .iter()
                 .map(|r| r.try_get(0))
                 .collect::<Result<_, _>>()?;
-        for c in crate::units::communes().filter(|c| c.province_code == scope.province) {
-            if held.iter().any(|h| h == c.code) {
-                out.insert(Some(c.code.to_string()), c.name.to_string());
-            }
-        }
         for h in held {
             out.entry(Some(h.clone())).or_insert(h);
         }

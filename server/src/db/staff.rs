@@ -185,7 +185,8 @@ pub struct NewStaff<'a> {
 /// Add a staff member; `None` when the login is taken.
 pub async fn add(db: &Db, new: &NewStaff<'_>) -> Result<Option<Staff>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let taken = sqlx::query("SELECT 1 FROM staff WHERE login = $1")
+    // Logins differ by more than letter case (sign-in ignores it).
+    let taken = sqlx::query("SELECT 1 FROM staff WHERE lower(login) = lower($1)")
         .bind(new.login)
         .fetch_optional(&mut *tx)
         .await?;
@@ -235,8 +236,11 @@ pub async fn by_login(
     db: &Db,
     login: &str,
 ) -> Result<Option<(Staff, Option<String>)>, sqlx::Error> {
+    // Letter case is ignored (ASCII logins); the exact spelling first (older accounts may
+    // differ only by case).
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {STAFF_COLUMNS} FROM staff WHERE login = $1"
+        "SELECT {STAFF_COLUMNS} FROM staff WHERE lower(login) = lower($1)
+         ORDER BY CASE WHEN login = $1 THEN 0 ELSE 1 END LIMIT 1"
     )))
     .bind(login)
     .fetch_optional(&db.pool)

@@ -87,14 +87,23 @@ pub fn parse(src: &str) -> Result<(String, Option<String>, Vec<Target>), Targets
     let mut out = Vec::new();
     for (i, t) in file.target.iter().enumerate() {
         let n = i + 1;
-        let model = Model::from_code(&t.model)
-            .ok_or_else(|| TargetsError::Invalid(format!("target {n}: model \"{}\"", t.model)))?;
+        let model = Model::from_code(&t.model).ok_or_else(|| {
+            TargetsError::Invalid(format!(
+                "target {n}: model \"{}\" (gia_dinh, dong_ho, cong_dong, don_vi, cong_dan)",
+                t.model
+            ))
+        })?;
         let population = Population::from_code(&t.population).ok_or_else(|| {
             TargetsError::Invalid(format!("target {n}: population \"{}\"", t.population))
         })?;
-        if (population != Population::All) != (model == Model::CongDan) {
+        if model == Model::CongDan && population == Population::All {
             return Err(TargetsError::Invalid(format!(
-                "target {n}: population chỉ dùng cho cong_dan (workers / officials) / population is for cong_dan only, and required there"
+                "target {n}: cong_dan cần population = \"workers\" hoặc \"officials\" / cong_dan needs a population"
+            )));
+        }
+        if model != Model::CongDan && population != Population::All {
+            return Err(TargetsError::Invalid(format!(
+                "target {n}: population chỉ dùng cho cong_dan / population is for cong_dan only"
             )));
         }
         if !(0.0..=100.0).contains(&t.percent) || !t.percent.is_finite() {
@@ -105,6 +114,15 @@ pub fn parse(src: &str) -> Result<(String, Option<String>, Vec<Target>), Targets
         }
         if !(2000..=2100).contains(&t.due) {
             return Err(TargetsError::Invalid(format!("target {n}: due {}", t.due)));
+        }
+        if out
+            .iter()
+            .any(|o: &Target| o.model == model && o.population == population && o.due_year == t.due)
+        {
+            return Err(TargetsError::Invalid(format!(
+                "target {n}: {} {} {} đã có ở trên / listed twice",
+                t.model, t.population, t.due
+            )));
         }
         out.push(Target {
             model,
@@ -314,5 +332,7 @@ mod tests {
         assert_eq!(targets.len(), 12);
         assert!(parse("province = \"25\"\nsource = \"x\"\n[[target]]\nmodel = \"gia_dinh\"\ndue = 2025\npercent = 101\n").is_err());
         assert!(parse("province = \"25\"\nsource = \"x\"\n[[target]]\nmodel = \"cong_dan\"\ndue = 2025\npercent = 60\n").is_err());
+        let twice = "province = \"25\"\nsource = \"x\"\n[[target]]\nmodel = \"gia_dinh\"\ndue = 2030\npercent = 90\n[[target]]\nmodel = \"gia_dinh\"\ndue = 2030\npercent = 95\n";
+        assert!(matches!(parse(twice), Err(TargetsError::Invalid(m)) if m.contains("target 2")));
     }
 }

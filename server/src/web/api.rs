@@ -16,6 +16,12 @@ use hoctap_domain::protocol::ErrorCode;
 use serde::Serialize;
 
 fn scope_of(who: &ApiStaff, commune: Option<&str>) -> Result<Scope, ApiFailure> {
+    // As the pages: a code that is no commune of the province is 404.
+    if let Some(c) = commune {
+        if crate::units::commune(&who.staff.province_code, c).is_none() {
+            return Err(ApiFailure::not_found("no such commune in the province"));
+        }
+    }
     who.staff.scope().narrowed(commune).ok_or_else(|| {
         ApiFailure::new(
             ErrorCode::Forbidden,

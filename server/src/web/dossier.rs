@@ -321,7 +321,7 @@ pub async fn decide(
     Form(form): Form<DecideForm>,
 ) -> Response {
     if !same_token(&who.csrf, &form.csrf) {
-        return pages::forbidden("decision without the session's CSRF token");
+        return pages::stale_form("decision without the session's CSRF token");
     }
     if !who.staff.role.may_review() {
         return pages::forbidden("decision by a viewer");

@@ -193,7 +193,7 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !same_token(&who.csrf, &form.csrf) {
-        return pages::forbidden("logout without the session's CSRF token");
+        return pages::stale_form("logout without the session's CSRF token");
     }
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         if let Err(e) = staff::end_session(&state.db, &token, &who.staff.id).await {
@@ -247,7 +247,7 @@ pub async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Response {
     if !same_token(&who.csrf, &form.csrf) {
-        return pages::forbidden("password change without the session's CSRF token");
+        return pages::stale_form("password change without the session's CSRF token");
     }
     let hash = match staff::by_login(&state.db, &who.staff.login).await {
         Ok(Some((_, Some(h)))) => h,

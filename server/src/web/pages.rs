@@ -26,6 +26,17 @@ pub fn forbidden(detail: &str) -> Response {
     )
 }
 
+/// 403 for a form sent without this session's CSRF token: usually a page left open across a
+/// new sign-in, or a form from another site.
+pub fn stale_form(detail: &str) -> Response {
+    tracing::warn!(detail, "staff form refused: CSRF token missing or stale");
+    error_page(
+        StatusCode::FORBIDDEN,
+        "Biểu mẫu đã hết hạn",
+        "Biểu mẫu này đã cũ (có thể bạn vừa đăng nhập lại). Hãy tải lại trang rồi làm lại.",
+    )
+}
+
 /// 404.
 pub fn not_found() -> Response {
     error_page(

@@ -30,16 +30,15 @@ pub fn state_badge(state: ReviewState, superseded: bool) -> Markup {
 }
 
 /// The result of a row as a person reads it.
+/// The domain's label ([`hoctap_domain::labels::evaluation_label`]): a practice result (a
+/// template set's) never reads "Đạt".
 pub fn result_text(r: &QueueRow) -> String {
-    let base = match r.server_status.as_deref() {
-        Some("passed") if r.practice => "Đạt (bộ tiêu chí mẫu: chỉ để tập)",
-        Some("passed") => "Đạt",
-        Some("failed") => "Chưa đạt",
-        Some("incomplete") => "Chưa đủ",
-        Some(_) => "—",
-        None => "Chưa chấm lại",
-    };
-    base.to_string()
+    use hoctap_domain::engine::Status;
+    match r.server_status.as_deref().map(Status::from_code) {
+        Some(Some(s)) => hoctap_domain::labels::evaluation_label(s, r.practice, false),
+        Some(None) => "—".to_string(),
+        None => "Chưa chấm lại".to_string(),
+    }
 }
 
 fn subject_kind_label(kind: &str) -> &'static str {
@@ -194,6 +193,13 @@ pub async fn bulk_confirm(
         return pages::forbidden("bulk action by a viewer");
     }
     let parsed = q.filter.parse();
+    // A bulk action never runs on a filter it did not understand (it would widen the set).
+    if !parsed.ignored.is_empty() {
+        return pages::bad_request(&format!(
+            "Bộ lọc có giá trị không hợp lệ ({}); hãy sửa bộ lọc trước khi làm hàng loạt.",
+            parsed.ignored.join(", ")
+        ));
+    }
     let scope = match asked_scope(&who.staff, parsed.filter.commune.as_deref()) {
         Ok(s) => s,
         Err(refused) => return refused.into_response(),
@@ -256,7 +262,7 @@ pub async fn bulk_apply(
     Form(form): Form<BulkForm>,
 ) -> Response {
     if !same_token(&who.csrf, &form.csrf) {
-        return pages::forbidden("bulk action without the session's CSRF token");
+        return pages::stale_form("bulk action without the session's CSRF token");
     }
     if !who.staff.role.may_review() {
         return pages::forbidden("bulk action by a viewer");
@@ -266,6 +272,13 @@ pub async fn bulk_apply(
         None => return pages::bad_request("Bộ lọc không đọc được."),
     };
     let parsed = q.parse();
+    // The filter must be exactly the one the confirmation page wrote (its canonical form): an
+    // edited, garbled or partly understood filter could select more than was counted.
+    if !parsed.ignored.is_empty() || filter_query(&parsed.filter, parsed.sort) != form.filter {
+        return pages::bad_request(
+            "Bộ lọc không khớp với trang xác nhận; hãy mở lại trang xác nhận rồi làm lại.",
+        );
+    }
     let scope = match asked_scope(&who.staff, parsed.filter.commune.as_deref()) {
         Ok(s) => s,
         Err(refused) => return refused.into_response(),

@@ -95,7 +95,7 @@ pub async fn add_user(
     Form(form): Form<AddForm>,
 ) -> Response {
     if !same_token(&who.csrf, &form.csrf) {
-        return pages::forbidden("user add without the session's CSRF token");
+        return pages::stale_form("user add without the session's CSRF token");
     }
     if !who.staff.role.may_admin() {
         return pages::forbidden("user add by a non-admin");
