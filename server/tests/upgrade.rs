@@ -191,6 +191,47 @@ async fn a_single_commune_server_upgrades_in_place() {
         .unwrap();
     assert_eq!(none, 0);
 
+    // A correction that arrived before its parent: when the parent's row lands, it is
+    // superseded (the queue and the reports count only the correction).
+    let mut conn = db.pool.acquire().await.unwrap();
+    sqlx::query(
+        "INSERT INTO assessments (id, device_id, subject_kind, subject_id, hamlet_id, model, year,
+             criteria_id, criteria_version, criteria_sha256, content, content_sha256, device_status,
+             device_total, mismatch, evidence_count, received_at, parent_id, revision)
+         VALUES ('01900000-0000-7000-8000-000000000009', '01900000-0000-7000-8000-000000000003',
+             'household', '01900000-0000-7000-8000-000000000002', NULL, 'gia_dinh', 2025,
+             'template-gia-dinh', 1, 'cc', '{}', 'ee', 'passed', 9100, 0, 0,
+             '2025-06-02T00:00:00.000Z', '01900000-0000-7000-8000-000000000004', 2)",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    review::mark_superseded(
+        &mut conn,
+        &[
+            "01900000-0000-7000-8000-000000000004",
+            "01900000-0000-7000-8000-000000000009",
+        ],
+    )
+    .await
+    .unwrap();
+    let flags: Vec<(String, i64)> =
+        sqlx::query("SELECT id, superseded FROM assessments ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+            .collect();
+    assert_eq!(
+        flags,
+        vec![
+            ("01900000-0000-7000-8000-000000000004".to_string(), 1),
+            ("01900000-0000-7000-8000-000000000009".to_string(), 0),
+        ]
+    );
+    drop(conn);
+
     // Upgraded == fresh: the same tables, columns and indexes.
     let upgraded = shape(&db.pool).await;
     let fresh_dir = tempfile::tempdir().unwrap();

@@ -125,8 +125,12 @@ pub async fn insert_many(
         }
         query.execute(&mut *conn).await?;
     }
-    let parents: Vec<&str> = all.iter().filter_map(|a| a.parent_id.as_deref()).collect();
-    super::review::mark_superseded(&mut *conn, &parents).await?;
+    // The new rows (a correction may have arrived first) and the parents they correct.
+    let touched: Vec<&str> = all
+        .iter()
+        .flat_map(|a| std::iter::once(a.id.as_str()).chain(a.parent_id.as_deref()))
+        .collect();
+    super::review::mark_superseded(&mut *conn, &touched).await?;
     let evidence: Vec<(&str, &str)> = all
         .iter()
         .flat_map(|a| a.evidence.iter().map(|sha| (a.id.as_str(), sha.as_str())))

@@ -636,15 +636,16 @@ pub async fn index_search(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), 
     Ok(())
 }
 
-/// Mark the parents a batch's corrections supersede.
-pub async fn mark_superseded(
-    conn: &mut AnyConnection,
-    parents: &[&str],
-) -> Result<(), sqlx::Error> {
-    for chunk in parents.chunks(MAX_BINDS) {
+/// Recompute `superseded` for the assessments `ids` (a batch's rows and the parents they
+/// name): 1 exactly when a held correction names it as parent. A correction may arrive before
+/// its parent, so the new rows are checked too, not only the parents.
+pub async fn mark_superseded(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), sqlx::Error> {
+    for chunk in ids.chunks(MAX_BINDS) {
         // Only numbered placeholders are formatted into the SQL.
         let mut q = sqlx::query(AssertSqlSafe(format!(
-            "UPDATE assessments SET superseded = 1 WHERE id IN ({})",
+            "UPDATE assessments SET superseded = CASE WHEN EXISTS (SELECT 1 FROM assessments c
+                 WHERE c.parent_id = assessments.id) THEN 1 ELSE 0 END
+             WHERE id IN ({})",
             super::in_list(chunk.len())
         )));
         for id in chunk {
