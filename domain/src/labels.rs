@@ -19,6 +19,24 @@ pub fn model_title(m: Model) -> &'static str {
     }
 }
 
+/// `6340` → `6.340`: an integer with the Vietnamese thousands separator (evidence flags, the
+/// staff web app).
+pub fn int_vi(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
 /// Result of an evaluation ("Đạt", "Chưa đạt", "Chưa đủ thông tin") of an official or partial
 /// set. Use [`evaluation_label`] (or `Evaluation::label`) for what a person reads: it knows
 /// practice results and ineligible subjects.

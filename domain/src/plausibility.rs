@@ -274,8 +274,8 @@ impl Flag {
                 max_age_days,
             } => format!(
                 "Ảnh chụp {} ngày trước khi gắn (quá {} ngày)",
-                int_vi(*age_days),
-                int_vi(i64::from(*max_age_days))
+                crate::labels::int_vi(*age_days),
+                crate::labels::int_vi(i64::from(*max_age_days))
             ),
             Flag::TakenAfterAttach { ahead_minutes } => format!(
                 "Giờ chụp ghi sau lúc gắn ảnh {} — đồng hồ máy ảnh có thể sai",
@@ -468,41 +468,24 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// `6340` → `6.340` (Vietnamese thousands separator).
-fn int_vi(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 /// Kilometres for reading: one decimal (comma) under 10 km, whole kilometres above.
 fn km_vi(km: f64) -> String {
     if km < 10.0 {
         let tenths = (km * 10.0).round() as i64;
         if tenths % 10 == 0 {
-            int_vi(tenths / 10)
+            crate::labels::int_vi(tenths / 10)
         } else {
-            format!("{},{}", int_vi(tenths / 10), tenths % 10)
+            format!("{},{}", crate::labels::int_vi(tenths / 10), tenths % 10)
         }
     } else {
-        int_vi(km.round() as i64)
+        crate::labels::int_vi(km.round() as i64)
     }
 }
 
 /// `90` → `1 giờ 30 phút`; `3000` → `2 ngày`.
 fn duration_vi(minutes: i64) -> String {
     if minutes >= 2 * 24 * 60 {
-        format!("{} ngày", int_vi(minutes / (24 * 60)))
+        format!("{} ngày", crate::labels::int_vi(minutes / (24 * 60)))
     } else if minutes >= 60 {
         let (h, m) = (minutes / 60, minutes % 60);
         if m == 0 {
@@ -873,9 +856,9 @@ mod tests {
 
     #[test]
     fn vietnamese_numbers() {
-        assert_eq!(int_vi(6340), "6.340");
-        assert_eq!(int_vi(1_234_567), "1.234.567");
-        assert_eq!(int_vi(999), "999");
+        assert_eq!(crate::labels::int_vi(6340), "6.340");
+        assert_eq!(crate::labels::int_vi(1_234_567), "1.234.567");
+        assert_eq!(crate::labels::int_vi(999), "999");
         assert_eq!(km_vi(0.96), "1");
         assert_eq!(km_vi(1.46), "1,5");
         assert_eq!(duration_vi(45), "45 phút");

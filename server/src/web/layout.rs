@@ -106,22 +106,8 @@ pub fn page(title: &str, staff: Option<(&Staff, &str)>, body: Markup) -> Markup 
     }
 }
 
-/// A number with Vietnamese thousands separators ("1.234.567").
-pub fn num(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
+/// A number with Vietnamese thousands separators ("1.234.567"): the domain's.
+pub use hoctap_domain::labels::int_vi as num;
 
 /// A percentage with a decimal comma ("62,5 %"), or a dash.
 pub fn pct(p: Option<f64>) -> String {
