@@ -659,6 +659,16 @@ pub async fn mark_superseded(conn: &mut AnyConnection, ids: &[&str]) -> Result<(
 /// Fill the search key and photo flag count of rows from before version 5 (once: new rows get
 /// them as they arrive).
 pub async fn backfill_search(pool: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
+    // Done once, then remembered: every later open (each admin command, each start) would
+    // otherwise scan the whole table for rows that new batches never leave without a key.
+    const DONE: &str = "review.search_backfilled";
+    let done = sqlx::query("SELECT 1 FROM settings WHERE key = $1")
+        .bind(DONE)
+        .fetch_optional(pool)
+        .await?;
+    if done.is_some() {
+        return Ok(());
+    }
     loop {
         let mut conn = pool.acquire().await?;
         let ids: Vec<String> = sqlx::query(
@@ -670,6 +680,13 @@ pub async fn backfill_search(pool: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
         if ids.is_empty() {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, '1')
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(DONE)
+            .execute(&mut *conn)
+            .await?;
             return Ok(());
         }
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
