@@ -301,6 +301,28 @@ fn upsert_household(
         applied.matched += 1;
         return update_matched_household(db, &local, h);
     }
+    // Changed here and not sent yet (a member renamed or added since the last upload): the
+    // device's copy stands until its next assessment carries it to the server, which turns
+    // the differences into proposals for staff; a pulled copy would erase the cadre's edits
+    // and leave a new member's assessment unknown to the server. Only members this device
+    // does not hold are added; the server sends the household again once staff decide.
+    if households::unsent_changes(db, &h.id)? {
+        let mut members = 0;
+        for m in &h.members {
+            if households::holds_member(db, &m.id)? {
+                continue;
+            }
+            match households::write_member(db, &h.id, &m.id, &member_of(m)) {
+                Ok(()) => members += 1,
+                Err(e @ StoreError::Field(_)) => {
+                    tracing::warn!(id = %m.id, error = %e, "pulled member skipped");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        households::refresh_search(db, &h.id)?;
+        return Ok(members);
+    }
     let household = NewHousehold {
         hamlet_id: h.hamlet_id.clone(),
         head: h.head.clone(),

@@ -420,6 +420,27 @@ pub fn refresh_missing_search(db: &Db<'_>) -> Result<u64> {
     Ok(ids.len() as u64)
 }
 
+/// Whether this device holds the household with changes the server has not received yet
+/// (an edit, a member added: [`mark_changed`]), and whether it holds each of `member_ids`.
+pub fn unsent_changes(db: &Db<'_>, household_id: &str) -> Result<bool> {
+    let known: Option<bool> = db
+        .conn()
+        .prepare_cached("SELECT server_known FROM household WHERE id = ?1")?
+        .query_row([household_id], |r| r.get(0))
+        .optional()?;
+    Ok(known == Some(false))
+}
+
+/// Whether this device holds a member with this id (in any household).
+pub fn holds_member(db: &Db<'_>, id: &str) -> Result<bool> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT 1 FROM member WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// The household changed on this device: send it with its next assessment.
 fn mark_changed(db: &Db<'_>, household_id: &str) -> Result<()> {
     db.conn()
