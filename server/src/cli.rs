@@ -463,6 +463,17 @@ async fn serve(
             },
         )),
     };
+    // Count the dashboard's figures of the whole place for this year before anyone asks.
+    if let Ok(Some(province)) = state.db.setting("province").await {
+        let commune = state.db.setting("commune").await.ok().flatten();
+        let (figures, db) = (state.web.figures.clone(), state.db.clone());
+        tokio::spawn(async move {
+            let scope = crate::db::staff::Scope { province, commune };
+            figures
+                .warm(&db, &scope, crate::clock::current_year())
+                .await;
+        });
+    }
     api::serve(listener, state, shutdown)
         .await
         .map_err(|e| format!("server error: {e}"))

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod clock;
 pub mod content_range;
 pub mod db;
+pub mod figures_cache;
 pub mod intake;
 pub mod qr;
 pub mod rescore;

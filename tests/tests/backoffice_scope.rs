@@ -1038,3 +1038,195 @@ both_backends!(every_staff_page_and_action_is_scoped, |b| {
     let r = guesser.try_login(&server, "ca", PASSWORD);
     assert_eq!(r.status, 303, "refilled: {}", r.text());
 });
+
+// ---------------------------------------------------------------------------------------------
+// Kept figures and names follow the data
+
+// The dashboard's figures and the queue's counts are kept between requests, and the queue
+// shows each subject's name as kept on its assessment: each must follow the data. A decision
+// moves the report's approved count and the queue's per-state counts at once; a staff-applied
+// roster change (a member renamed) renames the member's assessment in the queue and its
+// search; a photo's late upload is not needed here (intake refuses an entry until every photo
+// is held).
+both_backends!(kept_figures_and_names_follow_the_data, |b| {
+    let env = SERVER.env(b);
+    env.admin_ok(&["init", "--province", "25"]);
+    let dong = env.admin_json(&["hamlet", "add", "Thôn Đông", "--commune", A])["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    add_staff(&env, "pa", "province_admin", None);
+    let server = env.serve(&[]);
+    let url = server.url();
+
+    // A device assesses two members, syncs, then renames one and assesses the other again
+    // (the household travels with the new entry: the rename reaches staff as a proposal).
+    let dir = tempfile::tempdir().expect("device dir");
+    let device = Device::open(dir.path()).expect("device");
+    device
+        .enroll(
+            &ReqwestTransport::new(&url).expect("transport"),
+            &url,
+            &enroll_code(&env, &[&dong]),
+            None,
+        )
+        .expect("enroll");
+    assert_eq!(sync(&device, &url).outcome, Outcome::Done);
+    let store = device.store();
+    let hh = store
+        .add_household(&NewHousehold {
+            hamlet_id: dong.clone(),
+            head: "Lê Văn Hải".into(),
+            ..Default::default()
+        })
+        .expect("household");
+    let set = builtin_set("cdht-324").expect("set");
+    let assess = |member_id: &str| -> String {
+        let subject = Subject {
+            kind: SubjectKind::Member,
+            id: member_id.to_string(),
+        };
+        let a = store.start_assessment(&subject, &set, 2026).expect("start");
+        let items: BTreeMap<String, ItemAnswer> = set
+            .indicators()
+            .map(|i| {
+                (
+                    i.id.clone(),
+                    ItemAnswer {
+                        value: Some(AnswerValue::Points(Points::whole(8))),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        store.set_answers(&a.id, &items).expect("answers");
+        store.finalize(&a.id).expect("finalize");
+        a.id.to_string()
+    };
+    let mut ids = Vec::new();
+    let mut members = Vec::new();
+    for name in ["Lê Văn Hải", "Lê Thị Hoa"] {
+        let m = store
+            .add_member(
+                &hh.id,
+                &NewMember {
+                    name: name.into(),
+                    birth_year: Some(1980),
+                    ..Default::default()
+                },
+            )
+            .expect("member");
+        ids.push(assess(&m.id));
+        members.push(m.id);
+    }
+    assert_eq!(sync(&device, &url).outcome, Outcome::Done);
+
+    let mut pa = Browser::login(&server, "pa", PASSWORD);
+    let report = |pa: &mut Browser| {
+        let r = pa.get(
+            &server,
+            &format!("/api/v1/staff/report?year=2026&commune={A}"),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let v = r.json();
+        assert_eq!(
+            v["stale"], false,
+            "a commune counts quickly: never served stale"
+        );
+        assert!(
+            v["computed_at"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{v}"
+        );
+        let cd = v["total"]
+            .as_array()
+            .expect("total")
+            .iter()
+            .find(|f| f["model"] == "cong_dan")
+            .cloned()
+            .expect("cong_dan");
+        (cd["assessed"].as_i64(), cd["approved"].as_i64())
+    };
+    let queue_total = |pa: &mut Browser, query: &str| {
+        let r = pa.get(&server, &format!("/api/v1/staff/queue?{query}"));
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    assert_eq!(report(&mut pa), (Some(2), Some(0)));
+    assert_eq!(report(&mut pa), (Some(2), Some(0)), "kept, the same");
+    assert_eq!(queue_total(&mut pa, "state=received")["total"], 2);
+    assert_eq!(queue_total(&mut pa, "state=accepted")["total"], 0);
+
+    // Approving one moves both at once.
+    let r = pa.post_csrf(
+        &server,
+        &format!("/assessments/{}/decide", ids[0]),
+        &[("action", "approve")],
+    );
+    assert!(
+        r.status == 303 || r.status == 200,
+        "{}: {}",
+        r.status,
+        r.text()
+    );
+    assert_eq!(report(&mut pa), (Some(2), Some(1)));
+    assert_eq!(queue_total(&mut pa, "state=received")["total"], 1);
+    assert_eq!(queue_total(&mut pa, "state=accepted")["total"], 1);
+
+    // Rename Hoa on the device; a new member's assessment carries the household to the
+    // server.
+    store
+        .edit_member(
+            &members[1],
+            &hoctap_store::households::MemberChange {
+                name: Some("Lê Thị Hoà Bình".into()),
+                ..Default::default()
+            },
+        )
+        .expect("rename");
+    let nam = store
+        .add_member(
+            &hh.id,
+            &NewMember {
+                name: "Lê Văn Nam".into(),
+                birth_year: Some(2001),
+                ..Default::default()
+            },
+        )
+        .expect("member");
+    assess(&nam.id);
+    let r = sync(&device, &url);
+    assert_eq!(r.outcome, Outcome::Done, "{:?}", r.message);
+    assert_eq!(
+        r.report.sent,
+        1,
+        "{:?} {:?}",
+        r.report,
+        store.outbox().expect("outbox")
+    );
+    let pending = env.admin_json(&["roster", "changes"]);
+    let rename = pending
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["kind"] == "member_field" && c["field"] == "name")
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "a rename proposal in {pending}; all: {}; assessments: {}",
+                env.admin_json(&["roster", "changes", "--all"]),
+                env.admin_json(&["assessments"])
+            )
+        });
+    // Before staff apply it, the queue shows the held name.
+    let found = queue_total(&mut pa, "q=hoa+binh");
+    assert_eq!(found["total"], 0, "{found}");
+    env.admin_json(&["roster", "apply", rename["id"].as_str().expect("id")]);
+    let found = queue_total(&mut pa, "q=hoa+binh");
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["rows"][0]["id"], ids[1].as_str());
+    assert_eq!(found["rows"][0]["subject_name"], "Lê Thị Hoà Bình");
+    // The figures moved with the new assessment (three people assessed, one approved).
+    assert_eq!(report(&mut pa), (Some(3), Some(1)));
+    assert_eq!(queue_total(&mut pa, "")["total"], 3);
+    drop(server);
+});

@@ -104,6 +104,8 @@ pub async fn put_batch(
     // until commit.
     cache.write_roster(&mut tx, &device.id).await?;
     cache.index_assessments(&mut tx).await?;
+    // What the back office counts changed (its cached figures are checked against this).
+    crate::db::touch_figures(&mut tx).await?;
     tx.commit().await?;
     Ok(json_response(text))
 }

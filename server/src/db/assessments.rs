@@ -148,8 +148,26 @@ pub async fn insert_many(
         }
         query.execute(&mut *conn).await?;
     }
+    let ids: Vec<&str> = all.iter().map(|a| a.id.as_str()).collect();
+    for chunk in ids.chunks(MAX_BINDS) {
+        // Only numbered placeholders are formatted into the SQL.
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE assessments SET evidence_present = ({PRESENT}) WHERE id IN ({})",
+            in_list(chunk.len())
+        )));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
+
+/// How many of the assessment's evidence photos are held complete: the one definition of
+/// `assessments.evidence_present`, kept current at intake and when an upload completes.
+const PRESENT: &str = "SELECT COUNT(*) FROM assessment_evidence e
+    JOIN blobs b ON b.sha256 = e.sha256 AND b.complete = 1
+    WHERE e.assessment_id = assessments.id";
 
 /// The blobs among `shas` held complete that `device` proved it holds (it uploaded them, or
 /// an assessment of its names them): a device never learns of another device's photos.
@@ -218,6 +236,15 @@ pub async fn record_blob(
     .bind(&stamp)
     .execute(&mut *tx)
     .await?;
+    // Only the fixed count is formatted into the SQL.
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE assessments SET evidence_present = ({PRESENT})
+         WHERE id IN (SELECT assessment_id FROM assessment_evidence WHERE sha256 = $1)"
+    )))
+    .bind(sha256)
+    .execute(&mut *tx)
+    .await?;
+    super::touch_figures(&mut tx).await?;
     tx.commit().await
 }
 
@@ -441,8 +468,7 @@ pub async fn list(db: &Db) -> Result<Vec<AssessmentSummary>, sqlx::Error> {
              st.name AS hamlet_name, c.name AS clan_name, u.name AS unit_name,
              (SELECT nx.id FROM assessments nx WHERE nx.parent_id = a.id) AS superseded_by,
              (SELECT COUNT(*) FROM assessments p WHERE p.id = a.parent_id) AS parent_held,
-             (SELECT COUNT(*) FROM assessment_evidence e JOIN blobs b ON b.sha256 = e.sha256
-              WHERE e.assessment_id = a.id AND b.complete = 1) AS present
+             a.evidence_present AS present
          FROM assessments a
          LEFT JOIN hamlets t ON t.id = a.hamlet_id
          LEFT JOIN households h ON a.subject_kind = 'household' AND h.id = a.subject_id

@@ -8,6 +8,7 @@
 //! server holds: a server serves one commune).
 
 use super::{in_list, next_seq, now, Db, MAX_BINDS};
+use hoctap_domain::model::SubjectKind;
 use hoctap_domain::protocol::{ClanRecord, UnitKind, UnitRecord};
 use hoctap_domain::text;
 use serde::Serialize;
@@ -137,6 +138,7 @@ pub async fn write_clans(
             .bind(&w.id)
             .execute(&mut *conn)
             .await?;
+            super::review::reindex_subject(&mut *conn, SubjectKind::Clan, &w.id).await?;
         } else {
             sqlx::query("UPDATE clans SET updated_at = $1, seq = $2 WHERE id = $3")
                 .bind(&stamp)
@@ -513,6 +515,7 @@ pub async fn write_units(
             .bind(&w.unit.id)
             .execute(&mut *conn)
             .await?;
+            super::review::reindex_subject(&mut *conn, SubjectKind::Unit, &w.unit.id).await?;
         }
     }
     Ok(())

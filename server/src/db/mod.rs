@@ -99,6 +99,13 @@ fn migrator() -> Migrator {
             include_str!("../../migrations/0006_queue_indexes.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            7,
+            "figures".into(),
+            MigrationType::Simple,
+            include_str!("../../migrations/0007_figures.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -147,6 +154,9 @@ impl Db {
         migrator().run(&pool).await?;
         assessments::backfill_revisions(&pool).await?;
         review::backfill_search(&pool).await?;
+        if backend == Backend::Postgres {
+            review::trigram_index(&pool).await;
+        }
         Ok(Db { pool, backend })
     }
 
@@ -210,6 +220,34 @@ pub async fn next_seqs(conn: &mut AnyConnection, count: i64) -> Result<i64, sqlx
             .fetch_one(conn)
             .await?;
     row.try_get::<i64, _>(0)
+}
+
+/// Take the next number of the `figures` counter: call inside every write transaction that
+/// changes what the dashboard counts but does not take a roster change number (assessments
+/// received or superseded, review decisions, communes assigned).
+pub async fn touch_figures(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'figures'")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The version of everything the dashboard's figures read: the roster's change number and
+/// the `figures` counter ([`touch_figures`]). Equal versions, equal figures.
+pub async fn figures_version(db: &Db) -> Result<(i64, i64), sqlx::Error> {
+    let mut seq = 0;
+    let mut figures = 0;
+    for r in sqlx::query("SELECT name, value FROM counters")
+        .fetch_all(&db.pool)
+        .await?
+    {
+        match r.try_get::<String, _>(0)?.as_str() {
+            "seq" => seq = r.try_get(1)?,
+            "figures" => figures = r.try_get(1)?,
+            _ => {}
+        }
+    }
+    Ok((seq, figures))
 }
 
 /// Most values bound in one statement by the batch helpers (well below SQLite's and

@@ -86,7 +86,7 @@ pub struct PlaceFigures {
 }
 
 /// A hamlet's completeness for Gia đình học tập.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Completeness {
     pub hamlet_id: String,
     pub hamlet: String,
@@ -108,9 +108,13 @@ pub struct Report {
     pub completeness: Vec<Completeness>,
     /// Finalized assessments devices of the scope still hold unsent (their last heartbeat).
     pub unsent_on_devices: i64,
+    /// When the figures were counted (RFC 3339, UTC).
+    pub computed_at: String,
+    /// Data changed since: newer figures are being counted (the page says so).
+    pub stale: bool,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Counts {
     assessed: i64,
     passed: i64,
@@ -120,22 +124,63 @@ struct Counts {
 
 type Grid = BTreeMap<(Option<String>, Model), Counts>;
 
-/// The report of `scope` for `year`.
+/// What a report counts in a scope and year before targets are applied: the part worth
+/// keeping between requests ([`crate::figures_cache`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    grid: Grid,
+    names: BTreeMap<Option<String>, String>,
+    completeness: Vec<Completeness>,
+    /// When it was counted (RFC 3339, UTC).
+    pub computed_at: String,
+}
+
+/// The report of `scope` for `year`, counted now.
 pub async fn report(
     db: &Db,
     scope: &Scope,
     year: i32,
     targets: &TargetBook,
 ) -> Result<Report, sqlx::Error> {
+    let counted = count(db, scope, year).await?;
+    let unsent = unsent(db, scope).await?;
+    Ok(assemble(&counted, scope, year, targets, unsent, false))
+}
+
+/// Count the figures of `scope` for `year`.
+pub async fn count(db: &Db, scope: &Scope, year: i32) -> Result<Counted, sqlx::Error> {
+    let computed_at = super::now();
     let by_commune = scope.commune.is_none();
     let mut grid: Grid = BTreeMap::new();
     count_assessments(db, scope, year, by_commune, &mut grid).await?;
     count_denominators(db, scope, year, by_commune, &mut grid).await?;
     let names = place_names(db, scope, by_commune).await?;
+    let completeness = if by_commune {
+        Vec::new()
+    } else {
+        completeness(db, scope, year).await?
+    };
+    Ok(Counted {
+        grid,
+        names,
+        completeness,
+        computed_at,
+    })
+}
 
+/// The report from counted figures, the scope's targets and its devices' unsent count.
+pub fn assemble(
+    counted: &Counted,
+    scope: &Scope,
+    year: i32,
+    targets: &TargetBook,
+    unsent_on_devices: i64,
+    stale: bool,
+) -> Report {
+    let by_commune = scope.commune.is_none();
     let mut places: BTreeMap<Option<String>, Vec<(Model, Counts)>> = BTreeMap::new();
     let mut total: BTreeMap<Model, Counts> = BTreeMap::new();
-    for ((place, model), c) in &grid {
+    for ((place, model), c) in &counted.grid {
         places.entry(place.clone()).or_default().push((*model, *c));
         let t = total.entry(*model).or_default();
         t.assessed += c.assessed;
@@ -144,7 +189,7 @@ pub async fn report(
         t.denominator += c.denominator;
     }
     // Every named place gets a row, with or without figures.
-    for place in names.keys() {
+    for place in counted.names.keys() {
         places.entry(place.clone()).or_default();
     }
     let figures = |commune: Option<&str>, counts: &[(Model, Counts)]| -> Vec<Figures> {
@@ -192,10 +237,14 @@ pub async fn report(
             };
             PlaceFigures {
                 place: place.clone(),
-                name: names.get(place).cloned().unwrap_or_else(|| match place {
-                    Some(p) => p.clone(),
-                    None => "Cấp xã / liên thôn (dòng họ, đơn vị cấp xã)".to_string(),
-                }),
+                name: counted
+                    .names
+                    .get(place)
+                    .cloned()
+                    .unwrap_or_else(|| match place {
+                        Some(p) => p.clone(),
+                        None => "Cấp xã / liên thôn (dòng họ, đơn vị cấp xã)".to_string(),
+                    }),
                 figures: figures(commune, counts),
             }
         })
@@ -205,19 +254,16 @@ pub async fn report(
             .cmp(&(b.place.is_none(), hoctap_domain::text::fold(&b.name)))
     });
     let total_counts: Vec<(Model, Counts)> = total.into_iter().collect();
-    let completeness = if by_commune {
-        Vec::new()
-    } else {
-        completeness(db, scope, year).await?
-    };
-    Ok(Report {
+    Report {
         year,
         scope: scope.clone(),
         total: figures(scope_commune, &total_counts),
         rows,
-        completeness,
-        unsent_on_devices: unsent(db, scope).await?,
-    })
+        completeness: counted.completeness.clone(),
+        unsent_on_devices,
+        computed_at: counted.computed_at.clone(),
+        stale,
+    }
 }
 
 /// The scope as a condition on a `commune_code` column (`$2`), always true province-wide.
@@ -418,7 +464,8 @@ async fn completeness(db: &Db, scope: &Scope, year: i32) -> Result<Vec<Completen
         .collect()
 }
 
-async fn unsent(db: &Db, scope: &Scope) -> Result<i64, sqlx::Error> {
+/// Finalized assessments the scope's devices still hold unsent (their last heartbeat).
+pub async fn unsent(db: &Db, scope: &Scope) -> Result<i64, sqlx::Error> {
     // PostgreSQL sums BIGINTs as NUMERIC, which the Any driver cannot read: cast back.
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT CAST(COALESCE(SUM(queue_length), 0) AS BIGINT) FROM devices

@@ -6,7 +6,7 @@
 
 use super::staff::{audit, AuditAction, Scope};
 use super::{next_seq, now, Db, MAX_BINDS};
-use hoctap_domain::model::Model;
+use hoctap_domain::model::{Model, SubjectKind};
 use hoctap_domain::text;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -212,12 +212,7 @@ fn clause(scope: &Scope, f: &Filter) -> Clause {
         );
     }
     if f.missing_evidence {
-        c.push(
-            "EXISTS (SELECT 1 FROM assessment_evidence e
-                 LEFT JOIN blobs b ON b.sha256 = e.sha256 AND b.complete = 1
-                 WHERE e.assessment_id = a.id AND b.sha256 IS NULL)",
-            vec![],
-        );
+        c.push("a.evidence_present < a.evidence_count", vec![]);
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         c.push(
@@ -308,6 +303,15 @@ const SUBJECT_NAME: &str = "CASE a.subject_kind WHEN 'member' THEN m.name
     WHEN 'hamlet' THEN st.name WHEN 'clan' THEN c.name WHEN 'unit' THEN u.name
     ELSE h.head END";
 
+/// The columns of a queue row ([`queue_row`]) over [`QUEUE_FROM`]: the subject's name and
+/// roster code as [`index_search`] keeps them on the row, so a page or an export line joins
+/// only the (small) hamlets table.
+const QUEUE_SELECT: &str = "SELECT a.id, a.subject_kind, a.subject_name, a.roster_code,
+    t.name AS hamlet, a.commune_code, a.model, a.year, a.server_status, a.server_total,
+    a.device_total, a.mismatch, a.practice, a.evidence_count, a.photo_flags, a.review_state,
+    a.superseded, a.revision, a.received_at, a.evidence_present AS present";
+const QUEUE_FROM: &str = "FROM assessments a LEFT JOIN hamlets t ON t.id = a.hamlet_id";
+
 fn queue_row(r: &AnyRow) -> Result<QueueRow, sqlx::Error> {
     Ok(QueueRow {
         id: r.try_get("id")?,
@@ -369,14 +373,8 @@ pub async fn page(
     let dir = if forward_desc { "DESC" } else { "ASC" };
     let limit_at = c.next();
     let sql = format!(
-        "SELECT a.id, a.subject_kind, {SUBJECT_NAME} AS subject_name,
-             COALESCE(h.roster_code, mh.roster_code) AS roster_code, t.name AS hamlet,
-             a.commune_code, a.model, a.year, a.server_status, a.server_total, a.device_total,
-             a.mismatch, a.practice, a.evidence_count, a.photo_flags, a.review_state,
-             a.superseded, a.revision, a.received_at, {key} AS sort_key,
-             (SELECT COUNT(*) FROM assessment_evidence e JOIN blobs b ON b.sha256 = e.sha256
-              WHERE e.assessment_id = a.id AND b.complete = 1) AS present
-         FROM assessments a {SUBJECT_JOINS}
+        "{QUEUE_SELECT}, {key} AS sort_key
+         {QUEUE_FROM}
          WHERE {}
          ORDER BY {key} {dir}, a.id {dir}
          LIMIT ${limit_at}",
@@ -463,14 +461,8 @@ pub async fn export_slice(
     }
     let limit_at = c.next();
     let sql = format!(
-        "SELECT a.id, a.subject_kind, {SUBJECT_NAME} AS subject_name,
-             COALESCE(h.roster_code, mh.roster_code) AS roster_code, t.name AS hamlet,
-             a.commune_code, a.model, a.year, a.server_status, a.server_total, a.device_total,
-             a.mismatch, a.practice, a.evidence_count, a.photo_flags, a.review_state,
-             a.superseded, a.revision, a.received_at,
-             (SELECT COUNT(*) FROM assessment_evidence e JOIN blobs b ON b.sha256 = e.sha256
-              WHERE e.assessment_id = a.id AND b.complete = 1) AS present
-         FROM assessments a {SUBJECT_JOINS}
+        "{QUEUE_SELECT}
+         {QUEUE_FROM}
          WHERE {}
          ORDER BY a.received_at, a.id
          LIMIT ${limit_at}",
@@ -592,6 +584,7 @@ pub async fn decide(
             Decision::Approve => format!("{} selected", chunk.len()),
             Decision::Return(comment) => format!("{} selected: {comment}", chunk.len()),
         };
+        super::touch_figures(&mut tx).await?;
         let object = (chunk.len() == 1).then(|| chunk[0].as_str());
         audit(&mut tx, Some(staff_id), action, object, Some(&detail)).await?;
         tx.commit().await?;
@@ -602,7 +595,50 @@ pub async fn decide(
     })
 }
 
-/// Fold each assessment's subject name and roster code into its `search_key`.
+/// Index again the assessments of a household and of its members (after staff applied a
+/// change to its roster: a new head, a roster code, a member renamed or moved).
+pub async fn reindex_household(
+    conn: &mut AnyConnection,
+    household_id: &str,
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<String> = sqlx::query(
+        "SELECT a.id FROM assessments a WHERE a.subject_kind = 'household' AND a.subject_id = $1
+         UNION ALL
+         SELECT a.id FROM members m
+         JOIN assessments a ON a.subject_kind = 'member' AND a.subject_id = m.id
+         WHERE m.household_id = $1",
+    )
+    .bind(household_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    index_search(conn, &refs).await
+}
+
+/// Index again the assessments of one clan or unit (after it was renamed).
+pub async fn reindex_subject(
+    conn: &mut AnyConnection,
+    kind: SubjectKind,
+    subject_id: &str,
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<String> =
+        sqlx::query("SELECT id FROM assessments WHERE subject_kind = $1 AND subject_id = $2")
+            .bind(kind.code())
+            .bind(subject_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    index_search(conn, &refs).await
+}
+
+/// Keep each assessment's subject name and roster code on its row (`subject_name`,
+/// `roster_code`, read by the queue and the exports) and fold them into its `search_key`.
 pub async fn index_search(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(MAX_BINDS) {
         // Only numbered placeholders are formatted into the SQL.
@@ -619,18 +655,23 @@ pub async fn index_search(conn: &mut AnyConnection, ids: &[&str]) -> Result<(), 
         for r in &rows {
             let name: Option<String> = r.try_get("subject_name")?;
             let code: Option<String> = r.try_get("roster_code")?;
-            let key = [name, code]
+            let key = [&name, &code]
                 .into_iter()
                 .flatten()
-                .map(|s| text::fold(&text::clean(&s)))
+                .map(|s| text::fold(&text::clean(s)))
                 .collect::<Vec<_>>()
                 .join(" ");
             let id: String = r.try_get("id")?;
-            sqlx::query("UPDATE assessments SET search_key = $1 WHERE id = $2")
-                .bind(key)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "UPDATE assessments SET search_key = $1, subject_name = $2, roster_code = $3
+                 WHERE id = $4",
+            )
+            .bind(key)
+            .bind(name.as_deref())
+            .bind(code.as_deref())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
         }
     }
     Ok(())
@@ -654,6 +695,25 @@ pub async fn mark_superseded(conn: &mut AnyConnection, ids: &[&str]) -> Result<(
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// PostgreSQL only: a trigram index on the search key, so that a search by name or roster
+/// code (`LIKE '%…%'`) reads the matching rows instead of walking the whole province's order
+/// (measured at 1,000,000 assessments: scripts/bench-backoffice). Outside the portable
+/// migrations because it needs the `pg_trgm` extension (shipped with PostgreSQL, trusted
+/// since version 13: the database's owner may create it). Where it cannot be made the search
+/// still works, slower, and the log says why.
+pub async fn trigram_index(pool: &sqlx::AnyPool) {
+    for sql in [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE INDEX IF NOT EXISTS assessments_search_trgm ON assessments
+             USING gin (search_key gin_trgm_ops)",
+    ] {
+        if let Err(e) = sqlx::query(sql).execute(pool).await {
+            tracing::warn!(error = %e, "no trigram index for the review queue's search");
+            return;
+        }
+    }
 }
 
 /// Fill the search key and photo flag count of rows from before version 5 (once: new rows get
@@ -737,8 +797,7 @@ pub async fn dossier(db: &Db, id: &str) -> Result<Option<DossierRow>, sqlx::Erro
              a.superseded, a.revision, a.received_at, a.subject_id, a.device_id, a.content,
              a.parent_id, a.decided_at, d.name AS device_name, s.display_name AS decided_by,
              (SELECT nx.id FROM assessments nx WHERE nx.parent_id = a.id) AS child_id,
-             (SELECT COUNT(*) FROM assessment_evidence e JOIN blobs b ON b.sha256 = e.sha256
-              WHERE e.assessment_id = a.id AND b.complete = 1) AS present
+             a.evidence_present AS present
          FROM assessments a {SUBJECT_JOINS}
          LEFT JOIN devices d ON d.id = a.device_id
          LEFT JOIN staff s ON s.id = a.decided_by

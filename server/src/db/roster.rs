@@ -595,5 +595,6 @@ pub async fn assign_commune(db: &Db, commune: &str) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     }
+    super::touch_figures(&mut tx).await?;
     tx.commit().await
 }

@@ -303,7 +303,8 @@ pub enum Refusal {
     Gone,
 }
 
-/// Give a household (and its members) a new change number, so devices pull it again.
+/// Give a household (and its members) a new change number, so devices pull it again, and
+/// index its assessments again.
 async fn restamp(conn: &mut AnyConnection, household_id: &str) -> Result<(), sqlx::Error> {
     let seq = next_seq(&mut *conn).await?;
     sqlx::query("UPDATE households SET seq = $1, updated_at = $2 WHERE id = $3")
@@ -317,7 +318,8 @@ async fn restamp(conn: &mut AnyConnection, household_id: &str) -> Result<(), sql
         .bind(household_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    // The queue and exports show the subject's name and roster code kept on each assessment.
+    super::review::reindex_household(&mut *conn, household_id).await
 }
 
 /// Bind a proposed value to the column of `field` (text, number, 0/1 flag or code).

@@ -51,7 +51,7 @@ impl Role {
 }
 
 /// The place a staff member sees: a whole province, or one commune of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Scope {
     pub province: String,
     /// `None`: every commune of the province.

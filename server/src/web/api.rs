@@ -6,7 +6,7 @@ use super::forms::{PlaceQuery, QueueQuery};
 use super::session::ApiStaff;
 use crate::api::error::ApiFailure;
 use crate::api::AppState;
-use crate::db::reports::{self, Report};
+use crate::db::reports::Report;
 use crate::db::review::{self, QueuePage};
 use crate::db::staff::Scope;
 use crate::db::targets::TargetBook;
@@ -41,7 +41,11 @@ pub async fn report(
     let scope = scope_of(&who, commune.as_deref())?;
     let targets = TargetBook::load(&state.db, &scope.province).await?;
     Ok(Json(
-        reports::report(&state.db, &scope, year, &targets).await?,
+        state
+            .web
+            .figures
+            .report(&state.db, &scope, year, &targets)
+            .await?,
     ))
 }
 
@@ -63,8 +67,11 @@ pub async fn queue(
 ) -> Result<Json<QueueAnswer>, ApiFailure> {
     let p = q.parse();
     let scope = scope_of(&who, p.filter.commune.as_deref())?;
-    let page = review::page(&state.db, &scope, &p.filter, p.sort, &p.at).await?;
-    let total = review::count(&state.db, &scope, &p.filter).await?;
+    let (page, total) = tokio::join!(
+        review::page(&state.db, &scope, &p.filter, p.sort, &p.at),
+        state.web.figures.queue_count(&state.db, &scope, &p.filter)
+    );
+    let (page, total) = (page?, total?);
     Ok(Json(QueueAnswer {
         total,
         page,

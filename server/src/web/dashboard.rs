@@ -4,11 +4,11 @@
 //! the queue of exactly those assessments.
 
 use super::forms::PlaceQuery;
-use super::layout::{commune_name, num, page, pct};
+use super::layout::{commune_name, num, page, pct, when};
 use super::pages::{self, Refused};
 use super::session::WebStaff;
 use crate::api::AppState;
-use crate::db::reports::{self, Figures, Light, Report};
+use crate::db::reports::{Figures, Light, Report};
 use crate::db::staff::{Scope, Staff};
 use crate::db::targets::TargetBook;
 use axum::extract::{Query, State};
@@ -39,7 +39,10 @@ pub async fn load(state: &AppState, staff: &Staff, q: &PlaceQuery) -> Result<Rep
     let targets = TargetBook::load(&state.db, &scope.province)
         .await
         .map_err(|e| Refused::from(pages::db_error(&e)))?;
-    reports::report(&state.db, &scope, year, &targets)
+    state
+        .web
+        .figures
+        .report(&state.db, &scope, year, &targets)
         .await
         .map_err(|e| Refused::from(pages::db_error(&e)))
 }
@@ -145,6 +148,18 @@ fn places_table(report: &Report) -> Markup {
     }
 }
 
+/// When the figures were counted, and whether newer ones are being counted.
+fn as_of(report: &Report) -> Markup {
+    html! {
+        p.muted.as-of {
+            "Số liệu tính lúc " (when(&report.computed_at)) "."
+            @if report.stale {
+                " " strong { "Có dữ liệu mới: số liệu đang được tính lại, tải lại trang sau ít phút để xem." }
+            }
+        }
+    }
+}
+
 fn year_form(report: &Report, action: &str) -> Markup {
     html! {
         form.filters method="get" action=(action) {
@@ -169,6 +184,7 @@ pub async fn dashboard(
     let body = html! {
         h1 { "Tổng quan năm " (report.year) " — " (place) }
         (year_form(&report, "/dashboard"))
+        (as_of(&report))
         p.muted {
             "Tỷ lệ = số đã duyệt (đạt) / mẫu số. Đèn: xanh khi đạt chỉ tiêu, vàng khi đạt từ 4/5 chỉ tiêu, đỏ khi thấp hơn. "
             "Phiếu đăng ký còn lưu trên máy của cán bộ thôn, chưa gửi lên máy chủ."
@@ -223,6 +239,7 @@ pub async fn report_page(
     let body = html! {
         h1 { "Báo cáo năm " (report.year) " — " (commune_name(report.scope.commune.as_deref())) }
         (year_form(&report, "/reports"))
+        (as_of(&report))
         p {
             a.button href=(format!("/exports/report.xlsx?{qs}")) { "Tải Excel (XLSX)" } " "
             a.button.secondary href=(format!("/exports/report.csv?{qs}")) { "Tải CSV" } " "

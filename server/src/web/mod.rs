@@ -31,6 +31,8 @@ pub struct WebState {
     /// Failed logins per client address (larger: a commune office may share one address,
     /// and every browser behind a proxy has the proxy's).
     pub address_limiter: RateLimiter,
+    /// The dashboard's and report's counted figures.
+    pub figures: std::sync::Arc<crate::figures_cache::FiguresCache>,
 }
 
 impl WebState {
@@ -45,6 +47,7 @@ impl WebState {
             secure_cookies,
             login_limiter: RateLimiter::new(Self::FAILURES_PER_LOGIN),
             address_limiter: RateLimiter::new(Self::FAILURES_PER_ADDRESS),
+            figures: std::sync::Arc::new(crate::figures_cache::FiguresCache::new()),
         }
     }
 }

@@ -99,14 +99,16 @@ pub async fn queue(
         Ok(s) => s,
         Err(refused) => return refused.into_response(),
     };
-    let page_rows =
-        match review::page(&state.db, &scope, &parsed.filter, parsed.sort, &parsed.at).await {
-            Ok(p) => p,
-            Err(e) => return pages::db_error(&e),
-        };
-    let total = match review::count(&state.db, &scope, &parsed.filter).await {
-        Ok(n) => n,
-        Err(e) => return pages::db_error(&e),
+    let (page_rows, total) = tokio::join!(
+        review::page(&state.db, &scope, &parsed.filter, parsed.sort, &parsed.at),
+        state
+            .web
+            .figures
+            .queue_count(&state.db, &scope, &parsed.filter)
+    );
+    let (page_rows, total) = match (page_rows, total) {
+        (Ok(p), Ok(n)) => (p, n),
+        (Err(e), _) | (_, Err(e)) => return pages::db_error(&e),
     };
     let qs = filter_query(&parsed.filter, parsed.sort);
     let province_wide = who.staff.commune_code.is_none();
@@ -209,7 +211,12 @@ pub async fn bulk_confirm(
         Some("return") => false,
         _ => return pages::bad_request("Thao tác phải là duyệt hoặc trả lại."),
     };
-    let total = match review::count(&state.db, &scope, &parsed.filter).await {
+    let total = match state
+        .web
+        .figures
+        .queue_count(&state.db, &scope, &parsed.filter)
+        .await
+    {
         Ok(n) => n,
         Err(e) => return pages::db_error(&e),
     };
