@@ -12,21 +12,43 @@ pub struct Commune {
     pub kind: &'static str,
 }
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 const UNITS_CSV: &str = include_str!("../data/units.csv");
 
-/// Every commune, by province then commune code. Rows that do not have five fields are skipped
-/// (the file is checked by a test).
-pub fn communes() -> impl Iterator<Item = Commune> {
-    UNITS_CSV.lines().skip(1).filter_map(|line| {
-        let mut f = line.split(',');
-        Some(Commune {
-            province_code: f.next()?,
-            province_name: f.next()?,
-            code: f.next()?,
-            name: f.next()?,
-            kind: f.next()?,
+/// The embedded list, parsed once. Rows that do not have five fields are skipped (the file is
+/// checked by a test).
+static ALL: LazyLock<Vec<Commune>> = LazyLock::new(|| {
+    UNITS_CSV
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut f = line.split(',');
+            Some(Commune {
+                province_code: f.next()?,
+                province_name: f.next()?,
+                code: f.next()?,
+                name: f.next()?,
+                kind: f.next()?,
+            })
         })
-    })
+        .collect()
+});
+
+/// Commune codes are unique nationwide: each one's place in [`ALL`] (a page or an export line
+/// names communes by code, a million times for a province's export).
+static BY_CODE: LazyLock<HashMap<&'static str, usize>> =
+    LazyLock::new(|| ALL.iter().enumerate().map(|(i, c)| (c.code, i)).collect());
+
+/// Every commune, by province then commune code.
+pub fn communes() -> impl Iterator<Item = Commune> {
+    ALL.iter().cloned()
+}
+
+/// The commune with this (official, five-digit) code, in whichever province.
+pub fn commune_by_code(code: &str) -> Option<&'static Commune> {
+    BY_CODE.get(code).and_then(|&i| ALL.get(i))
 }
 
 /// Every province (code, name).
@@ -59,7 +81,9 @@ pub fn province(code: &str) -> Option<(&'static str, &'static str)> {
 /// The commune with this code in this province.
 pub fn commune(province_code: &str, code: &str) -> Option<Commune> {
     let (p, c) = (pad(province_code, 2), pad(code, 5));
-    communes().find(|x| x.province_code == p && x.code == c)
+    commune_by_code(&c)
+        .filter(|x| x.province_code == p)
+        .cloned()
 }
 
 #[cfg(test)]

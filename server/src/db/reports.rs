@@ -151,15 +151,34 @@ pub async fn report(
 pub async fn count(db: &Db, scope: &Scope, year: i32) -> Result<Counted, sqlx::Error> {
     let computed_at = super::now();
     let by_commune = scope.commune.is_none();
+    // The two large reads (current assessments, adults on the roster) run side by side, each
+    // on its own connection: about half the time of one after the other on two cores.
+    let (assessed, adults, others, names, completeness) = tokio::try_join!(
+        count_assessments(db, scope, year, by_commune),
+        count_denominators(db, scope, year, by_commune, &[Model::CongDan]),
+        count_denominators(
+            db,
+            scope,
+            year,
+            by_commune,
+            &[Model::GiaDinh, Model::CongDong, Model::DongHo, Model::DonVi],
+        ),
+        place_names(db, scope, by_commune),
+        async {
+            if by_commune {
+                Ok(Vec::new())
+            } else {
+                completeness(db, scope, year).await
+            }
+        },
+    )?;
     let mut grid: Grid = BTreeMap::new();
-    count_assessments(db, scope, year, by_commune, &mut grid).await?;
-    count_denominators(db, scope, year, by_commune, &mut grid).await?;
-    let names = place_names(db, scope, by_commune).await?;
-    let completeness = if by_commune {
-        Vec::new()
-    } else {
-        completeness(db, scope, year).await?
-    };
+    for (key, c) in assessed {
+        grid.insert(key, c);
+    }
+    for (key, n) in adults.into_iter().chain(others) {
+        grid.entry(key).or_default().denominator = n;
+    }
     Ok(Counted {
         grid,
         names,
@@ -271,13 +290,13 @@ fn scoped(col: &str) -> String {
     format!("($2 IS NULL OR {col} = $2)")
 }
 
+/// Assessed, passed and approved subjects per place and model.
 async fn count_assessments(
     db: &Db,
     scope: &Scope,
     year: i32,
     by_commune: bool,
-    grid: &mut Grid,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<((Option<String>, Model), Counts)>, sqlx::Error> {
     let place = if by_commune {
         "a.commune_code"
     } else {
@@ -304,25 +323,32 @@ async fn count_assessments(
         .bind(scope.commune.as_deref())
         .fetch_all(&db.pool)
         .await?;
+    let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let Some(model) = Model::from_code(&r.try_get::<String, _>("model")?) else {
             continue;
         };
-        let c = grid.entry((r.try_get("place")?, model)).or_default();
-        c.assessed = r.try_get("assessed")?;
-        c.passed = r.try_get::<Option<i64>, _>("passed")?.unwrap_or(0);
-        c.approved = r.try_get::<Option<i64>, _>("approved")?.unwrap_or(0);
+        out.push((
+            (r.try_get("place")?, model),
+            Counts {
+                assessed: r.try_get("assessed")?,
+                passed: r.try_get::<Option<i64>, _>("passed")?.unwrap_or(0),
+                approved: r.try_get::<Option<i64>, _>("approved")?.unwrap_or(0),
+                denominator: 0,
+            },
+        ));
     }
-    Ok(())
+    Ok(out)
 }
 
+/// The denominators of `models` per place.
 async fn count_denominators(
     db: &Db,
     scope: &Scope,
     year: i32,
     by_commune: bool,
-    grid: &mut Grid,
-) -> Result<(), sqlx::Error> {
+    models: &[Model],
+) -> Result<Vec<((Option<String>, Model), i64)>, sqlx::Error> {
     let (hamlet_place, unit_place) = if by_commune {
         ("t.commune_code", "u.commune_code")
     } else {
@@ -382,7 +408,8 @@ async fn count_denominators(
             ),
         ),
     ];
-    for (model, sql) in queries {
+    let mut out = Vec::new();
+    for (model, sql) in queries.into_iter().filter(|(m, _)| models.contains(m)) {
         // Only fixed SQL is formatted into the query.
         let mut q = sqlx::query(AssertSqlSafe(sql))
             .bind(i64::from(year))
@@ -392,10 +419,10 @@ async fn count_denominators(
         }
         for r in q.fetch_all(&db.pool).await? {
             let place: Option<String> = r.try_get("place")?;
-            grid.entry((place, model)).or_default().denominator = r.try_get("n")?;
+            out.push(((place, model), r.try_get("n")?));
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Names of the places of the scope's rows: communes of the province (those with hamlets), or

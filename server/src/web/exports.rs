@@ -494,6 +494,9 @@ fn xlsx_stream<T: Send + 'static>(
         };
         let f = formats();
         let mut wb = Workbook::new();
+        // Most of saving a large workbook is deflating its sheet XML: level 3 takes about 0.7
+        // of the default's time for a file about 6 % larger (rust_xlsxwriter's measurements).
+        wb.set_zip_compression_level(3);
         let mut sheet_no = 1usize;
         let mut row: u32 = 1;
         if let Err(e) = new_sheet(&mut wb, cols, &f, sheet_no) {

@@ -52,9 +52,9 @@ button.danger{background:#a4262c}
 pub fn commune_name(code: Option<&str>) -> String {
     match code {
         None => "Toàn tỉnh".to_string(),
-        Some(c) => units::communes()
-            .find(|x| x.code == c)
-            .map_or_else(|| format!("Xã mã {c}"), |x| x.name.to_string()),
+        Some(c) => {
+            units::commune_by_code(c).map_or_else(|| format!("Xã mã {c}"), |x| x.name.to_string())
+        }
     }
 }
 
