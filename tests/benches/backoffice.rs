@@ -1805,7 +1805,7 @@ fn run_backend(cfg: &Config, backend: Backend, table: &mut Table) {
         table.latency(
             name,
             "db",
-            "reports::report, province (dashboard / report)",
+            "reports::report, province, counted afresh (what a background refresh costs; pages serve kept figures)",
             &s,
             REPORT_TARGET_MS,
         );
@@ -1819,7 +1819,7 @@ fn run_backend(cfg: &Config, backend: Backend, table: &mut Table) {
         table.latency(
             name,
             "db",
-            "reports::report, one commune",
+            "reports::report, one commune, counted afresh",
             &s,
             PAGE_TARGET_MS,
         );
@@ -1855,7 +1855,7 @@ fn run_backend(cfg: &Config, backend: Backend, table: &mut Table) {
             table.latency(
                 name,
                 "db",
-                &format!("queue count, province, {label}"),
+                &format!("queue count, province, {label}, counted afresh (pages keep it per data version)"),
                 &s,
                 PAGE_TARGET_MS,
             );
