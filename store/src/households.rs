@@ -441,11 +441,13 @@ pub fn holds_member(db: &Db<'_>, id: &str) -> Result<bool> {
         .is_some())
 }
 
-/// The household changed on this device: send it with its next assessment.
+/// The household changed on this device: send it with its next assessment. The time of the
+/// change is kept, so that the server's acceptance of a batch built before it does not count
+/// it as sent ([`crate::outbox`]).
 fn mark_changed(db: &Db<'_>, household_id: &str) -> Result<()> {
     db.conn()
-        .prepare_cached("UPDATE household SET server_known = 0 WHERE id = ?1")?
-        .execute([household_id])?;
+        .prepare_cached("UPDATE household SET server_known = 0, updated_at = ?2 WHERE id = ?1")?
+        .execute(params![household_id, db.now().utc])?;
     Ok(())
 }
 

@@ -610,12 +610,15 @@ pub fn record_answers(db: &Db<'_>, batch_id: &str, outcomes: &[EntryOutcome]) ->
                     ])?;
                 db.conn()
                     .prepare_cached(
+                        // Known as sent: not if it changed after this batch was built (the
+                        // batch carried the older copy; the next assessment carries the new).
                         "UPDATE household SET server_known = 1 WHERE id IN (
                              SELECT subject_id FROM assessment WHERE id = ?1 AND subject_kind = 'household'
                              UNION SELECT m.household_id FROM assessment a JOIN member m ON m.id = a.subject_id
-                                   WHERE a.id = ?1 AND a.subject_kind = 'member')",
+                                   WHERE a.id = ?1 AND a.subject_kind = 'member')
+                           AND updated_at < (SELECT created_at FROM outbox_batch WHERE id = ?2)",
                     )?
-                    .execute([id])?;
+                    .execute(params![id, batch_id])?;
             }
             EntryOutcome::Requeue {
                 id,
