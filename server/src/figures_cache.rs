@@ -54,6 +54,22 @@ pub struct FiguresCache {
     counting: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// Clears an entry's `refreshing` mark when its background count ends, whatever the ending.
+struct Refreshed {
+    cache: Arc<FiguresCache>,
+    key: Key,
+}
+
+impl Drop for Refreshed {
+    fn drop(&mut self) {
+        if let Ok(mut entries) = self.cache.entries.lock() {
+            if let Some(entry) = entries.get_mut(&self.key) {
+                entry.refreshing = false;
+            }
+        }
+    }
+}
+
 /// What the cache decided for a request.
 enum Plan {
     Serve(Arc<Counted>, bool),
@@ -139,7 +155,9 @@ impl FiguresCache {
             return Plan::Count;
         };
         entry.last_asked = Instant::now();
-        if entry.version == version {
+        // Counted at this version, or at a newer one (another request's count finished
+        // between this request's reading of the version and now).
+        if entry.version.0 >= version.0 && entry.version.1 >= version.1 {
             return Plan::Serve(entry.counted.clone(), false);
         }
         if entry.took < QUICK {
@@ -149,13 +167,14 @@ impl FiguresCache {
             entry.refreshing = true;
             let (cache, db, key) = (self.clone(), db.clone(), key.clone());
             tokio::spawn(async move {
+                // However the count ends (stored, found done by another request, failed or
+                // panicked), the next change may start a refresh again.
+                let _done = Refreshed {
+                    cache: cache.clone(),
+                    key: key.clone(),
+                };
                 if let Err(e) = cache.count_and_keep(&db, &key, version).await {
                     tracing::warn!(error = %e, "could not count the dashboard's figures again");
-                    if let Ok(mut entries) = cache.entries.lock() {
-                        if let Some(entry) = entries.get_mut(&key) {
-                            entry.refreshing = false;
-                        }
-                    }
                 }
             });
         }
