@@ -94,6 +94,9 @@ mod tests {
     fn official_counts() {
         assert_eq!(provinces().len(), 34);
         assert_eq!(communes().count(), 3321);
+        // Codes are unique nationwide: the lookup by code finds every commune.
+        assert_eq!(BY_CODE.len(), ALL.len());
+        assert!(communes().all(|c| commune_by_code(c.code) == Some(&c)));
         assert_eq!(UNITS_CSV.lines().count(), 3322);
         assert_eq!(province("25").map(|p| p.1), Some("Phú Thọ"));
         assert_eq!(province("1").map(|p| p.0), Some("01"));

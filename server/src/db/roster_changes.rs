@@ -425,7 +425,15 @@ pub async fn apply(
             let query = bind_value(sqlx::query(AssertSqlSafe(sql)), field, &change.new_value);
             let n = query.bind(member).execute(&mut *tx).await?.rows_affected();
             if n == 1 {
-                restamp(&mut tx, &change.household_id).await?;
+                // The member's household now: it may have moved since the proposal.
+                let current: Option<String> =
+                    sqlx::query("SELECT household_id FROM members WHERE id = $1")
+                        .bind(member)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get(0))
+                        .transpose()?;
+                restamp(&mut tx, current.as_deref().unwrap_or(&change.household_id)).await?;
             }
             n == 1
         }
