@@ -41,7 +41,9 @@ CREATE INDEX assessments_mismatch ON assessments (received_at, id) WHERE mismatc
 CREATE INDEX assessments_flagged ON assessments (received_at, id) WHERE photo_flags > 0;
 CREATE INDEX assessments_corrected ON assessments (received_at, id) WHERE revision > 1;
 
--- A second change counter, taken by every write the dashboard's figures read that the
--- roster's `seq` does not see (assessments received, superseded, approved or returned): the
--- pair is the version the cached figures are checked against.
-INSERT INTO counters (name, value) VALUES ('figures', 0);
+-- Two more change counters. `figures`: taken by every write the dashboard's figures read that
+-- the roster's `seq` does not see (assessments received, superseded, approved or returned);
+-- with `seq` it is the version the kept figures are checked against. `queue`: taken when a
+-- photo's upload completes (it changes only the queue's missing-photo counts); the three are
+-- the version of the kept queue counts.
+INSERT INTO counters (name, value) VALUES ('figures', 0), ('queue', 0);

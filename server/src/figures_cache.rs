@@ -2,8 +2,8 @@
 //! of a million households reads every current assessment and the whole roster (about a
 //! second on PostgreSQL), far more than a page may take on a cheap laptop over 3G; the counts
 //! change only when data does. Each entry carries the data version it was counted at
-//! ([`db::figures_version`]: the roster's change number and the `figures` counter every other
-//! write the counts read takes), checked on every request with one tiny query:
+//! ([`db::Versions::of_figures`]: the roster's change number and the `figures` counter every
+//! other write the counts read takes), checked on every request with one tiny query:
 //!
 //! - same version: the entry is current and served as is;
 //! - changed, and the last count was quick (small places, tests): counted again now;
@@ -16,7 +16,9 @@
 //!
 //! The review queue's counts (how many assessments a filter selects, shown above every page
 //! and on the bulk confirmation) are kept the same way, but always exact: a count of an older
-//! version is never served.
+//! version is never served. Their version adds the `queue` counter, which a completed photo
+//! upload takes (it moves only the missing-photo counts, so the dashboard is not recounted
+//! for every photo).
 
 use crate::db::reports::{self, Counted, Report};
 use crate::db::review::{self, Filter};
@@ -34,6 +36,7 @@ const MAX_ENTRIES: usize = 1024;
 
 type Key = (Scope, i32);
 type Version = (i64, i64);
+type QueueVersion = (i64, i64, i64);
 
 #[derive(Debug)]
 struct Entry {
@@ -48,7 +51,7 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct FiguresCache {
     entries: Mutex<HashMap<Key, Entry>>,
-    counts: Mutex<HashMap<(Scope, String), (Version, i64)>>,
+    counts: Mutex<HashMap<(Scope, String), (QueueVersion, i64)>>,
     /// One count at a time per scope and year: a request arriving while one runs waits for
     /// it and takes its result instead of counting the province a second time.
     counting: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
@@ -89,7 +92,7 @@ impl FiguresCache {
         year: i32,
         targets: &TargetBook,
     ) -> Result<Report, sqlx::Error> {
-        let version = db::figures_version(db).await?;
+        let version = db::versions(db).await?.of_figures();
         let key = (scope.clone(), year);
         let (counted, stale) = match self.plan(&key, version, db) {
             Plan::Serve(counted, stale) => (counted, stale),
@@ -105,8 +108,9 @@ impl FiguresCache {
     /// the server does this for the province and the current year when it starts.
     pub async fn warm(self: &Arc<Self>, db: &Db, scope: &Scope, year: i32) {
         let key = (scope.clone(), year);
-        match db::figures_version(db).await {
-            Ok(version) => {
+        match db::versions(db).await {
+            Ok(versions) => {
+                let version = versions.of_figures();
                 if let Err(e) = self.count_and_keep(db, &key, version).await {
                     tracing::warn!(error = %e, "could not count the dashboard's figures");
                 }
@@ -122,7 +126,7 @@ impl FiguresCache {
         scope: &Scope,
         filter: &Filter,
     ) -> Result<i64, sqlx::Error> {
-        let version = db::figures_version(db).await?;
+        let version = db::versions(db).await?.of_queue();
         // A filter's JSON is its identity (every field, fixed order).
         let key = (
             scope.clone(),

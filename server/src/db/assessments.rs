@@ -244,7 +244,7 @@ pub async fn record_blob(
     .bind(sha256)
     .execute(&mut *tx)
     .await?;
-    super::touch_figures(&mut tx).await?;
+    super::touch_queue(&mut tx).await?;
     tx.commit().await
 }
 

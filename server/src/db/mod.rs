@@ -232,22 +232,51 @@ pub async fn touch_figures(conn: &mut AnyConnection) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
-/// The version of everything the dashboard's figures read: the roster's change number and
-/// the `figures` counter ([`touch_figures`]). Equal versions, equal figures.
-pub async fn figures_version(db: &Db) -> Result<(i64, i64), sqlx::Error> {
-    let mut seq = 0;
-    let mut figures = 0;
+/// Take the next number of the `queue` counter: call inside a write transaction that changes
+/// what only the review queue's counts read (a photo's upload completed).
+pub async fn touch_queue(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'queue'")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The change counters, read together: the roster's change number, `figures`
+/// ([`touch_figures`]) and `queue` ([`touch_queue`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Versions {
+    pub seq: i64,
+    pub figures: i64,
+    pub queue: i64,
+}
+
+impl Versions {
+    /// The version of everything the dashboard's figures read. Equal versions, equal figures.
+    pub fn of_figures(self) -> (i64, i64) {
+        (self.seq, self.figures)
+    }
+
+    /// The version of everything the review queue's counts read.
+    pub fn of_queue(self) -> (i64, i64, i64) {
+        (self.seq, self.figures, self.queue)
+    }
+}
+
+/// Read the change counters.
+pub async fn versions(db: &Db) -> Result<Versions, sqlx::Error> {
+    let mut v = Versions::default();
     for r in sqlx::query("SELECT name, value FROM counters")
         .fetch_all(&db.pool)
         .await?
     {
         match r.try_get::<String, _>(0)?.as_str() {
-            "seq" => seq = r.try_get(1)?,
-            "figures" => figures = r.try_get(1)?,
+            "seq" => v.seq = r.try_get(1)?,
+            "figures" => v.figures = r.try_get(1)?,
+            "queue" => v.queue = r.try_get(1)?,
             _ => {}
         }
     }
-    Ok((seq, figures))
+    Ok(v)
 }
 
 /// Most values bound in one statement by the batch helpers (well below SQLite's and
