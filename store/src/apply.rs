@@ -306,42 +306,31 @@ fn upsert_household(
     // the differences into proposals for staff; a pulled copy would erase the cadre's edits
     // and leave a new member's assessment unknown to the server. Only members this device
     // does not hold are added; the server sends the household again once staff decide.
-    if households::unsent_changes(db, &h.id)? {
-        let mut members = 0;
-        for m in &h.members {
-            if households::holds_member(db, &m.id)? {
-                continue;
+    let keep_local = households::unsent_changes(db, &h.id)?;
+    if !keep_local {
+        let household = NewHousehold {
+            hamlet_id: h.hamlet_id.clone(),
+            head: h.head.clone(),
+            address: h.address.clone(),
+            phone: h.phone.clone(),
+            roster_code: h.roster_code.clone(),
+            legacy_code: None,
+        };
+        match households::put_household(db, &h.id, &household, Origin::Server) {
+            Ok(()) => {}
+            // One unusable record (an empty name) never blocks the rest of the roster.
+            Err(e @ StoreError::Field(_)) => {
+                tracing::warn!(id = %h.id, error = %e, "pulled household skipped");
+                return Ok(0);
             }
-            match households::write_member(db, &h.id, &m.id, &member_of(m)) {
-                Ok(()) => members += 1,
-                Err(e @ StoreError::Field(_)) => {
-                    tracing::warn!(id = %m.id, error = %e, "pulled member skipped");
-                }
-                Err(e) => return Err(e),
-            }
+            Err(e) => return Err(e),
         }
-        households::refresh_search(db, &h.id)?;
-        return Ok(members);
-    }
-    let household = NewHousehold {
-        hamlet_id: h.hamlet_id.clone(),
-        head: h.head.clone(),
-        address: h.address.clone(),
-        phone: h.phone.clone(),
-        roster_code: h.roster_code.clone(),
-        legacy_code: None,
-    };
-    match households::put_household(db, &h.id, &household, Origin::Server) {
-        Ok(()) => {}
-        // One unusable record (an empty name) never blocks the rest of the roster.
-        Err(e @ StoreError::Field(_)) => {
-            tracing::warn!(id = %h.id, error = %e, "pulled household skipped");
-            return Ok(0);
-        }
-        Err(e) => return Err(e),
     }
     let mut members = 0;
     for m in &h.members {
+        if keep_local && households::holds_member(db, &m.id)? {
+            continue;
+        }
         match households::write_member(db, &h.id, &m.id, &member_of(m)) {
             Ok(()) => members += 1,
             Err(e @ StoreError::Field(_)) => {

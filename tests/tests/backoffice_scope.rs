@@ -62,6 +62,30 @@ struct Uploaded {
     shas: Vec<String>,
 }
 
+/// A started Công dân học tập assessment of `subject` for 2026 with every indicator at 8
+/// points (not finalized).
+fn answered(
+    store: &hoctap_store::Store,
+    set: &hoctap_domain::criteria::LoadedSet,
+    subject: &Subject,
+) -> hoctap_store::assessments::AssessmentInfo {
+    let a = store.start_assessment(subject, set, 2026).expect("start");
+    let items: BTreeMap<String, ItemAnswer> = set
+        .indicators()
+        .map(|i| {
+            (
+                i.id.clone(),
+                ItemAnswer {
+                    value: Some(AnswerValue::Points(Points::whole(8))),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    store.set_answers(&a.id, &items).expect("answers");
+    a
+}
+
 /// A real device enrolled for `hamlet_id` makes a household headed by `members[0]`, assesses
 /// each member (Công dân học tập) with one evidence photo (`Landscape_{first_photo + i}.jpg`:
 /// no two assessments share a photo), finalizes and syncs.
@@ -116,20 +140,7 @@ fn device_uploads(
             kind: SubjectKind::Member,
             id: member.id,
         };
-        let a = store.start_assessment(&subject, &set, 2026).expect("start");
-        let items: BTreeMap<String, ItemAnswer> = set
-            .indicators()
-            .map(|i| {
-                (
-                    i.id.clone(),
-                    ItemAnswer {
-                        value: Some(AnswerValue::Points(Points::whole(8))),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect();
-        store.set_answers(&a.id, &items).expect("answers");
+        let a = answered(store, &set, &subject);
         let p = device
             .attach_photo(
                 &a.id,
@@ -1086,20 +1097,7 @@ both_backends!(kept_figures_and_names_follow_the_data, |b| {
             kind: SubjectKind::Member,
             id: member_id.to_string(),
         };
-        let a = store.start_assessment(&subject, &set, 2026).expect("start");
-        let items: BTreeMap<String, ItemAnswer> = set
-            .indicators()
-            .map(|i| {
-                (
-                    i.id.clone(),
-                    ItemAnswer {
-                        value: Some(AnswerValue::Points(Points::whole(8))),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect();
-        store.set_answers(&a.id, &items).expect("answers");
+        let a = answered(store, &set, &subject);
         store.finalize(&a.id).expect("finalize");
         a.id.to_string()
     };

@@ -601,21 +601,15 @@ pub async fn reindex_household(
     conn: &mut AnyConnection,
     household_id: &str,
 ) -> Result<(), sqlx::Error> {
-    let ids: Vec<String> = sqlx::query(
+    let select = sqlx::query(
         "SELECT a.id FROM assessments a WHERE a.subject_kind = 'household' AND a.subject_id = $1
          UNION ALL
          SELECT a.id FROM members m
          JOIN assessments a ON a.subject_kind = 'member' AND a.subject_id = m.id
          WHERE m.household_id = $1",
     )
-    .bind(household_id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| r.try_get(0))
-    .collect::<Result<_, _>>()?;
-    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    index_search(conn, &refs).await
+    .bind(household_id);
+    reindex_selected(conn, select).await
 }
 
 /// Index again the assessments of one clan or unit (after it was renamed).
@@ -624,15 +618,24 @@ pub async fn reindex_subject(
     kind: SubjectKind,
     subject_id: &str,
 ) -> Result<(), sqlx::Error> {
-    let ids: Vec<String> =
+    let select =
         sqlx::query("SELECT id FROM assessments WHERE subject_kind = $1 AND subject_id = $2")
             .bind(kind.code())
-            .bind(subject_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
+            .bind(subject_id);
+    reindex_selected(conn, select).await
+}
+
+/// [`index_search`] the assessments whose ids `select` returns.
+async fn reindex_selected<'q>(
+    conn: &mut AnyConnection,
+    select: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<String> = select
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     index_search(conn, &refs).await
 }

@@ -303,6 +303,19 @@ pub enum Refusal {
     Gone,
 }
 
+/// The household a member is in now.
+async fn household_of(
+    conn: &mut AnyConnection,
+    member_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query("SELECT household_id FROM members WHERE id = $1")
+        .bind(member_id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
+}
+
 /// Give a household (and its members) a new change number, so devices pull it again, and
 /// index its assessments again.
 async fn restamp(conn: &mut AnyConnection, household_id: &str) -> Result<(), sqlx::Error> {
@@ -426,13 +439,7 @@ pub async fn apply(
             let n = query.bind(member).execute(&mut *tx).await?.rows_affected();
             if n == 1 {
                 // The member's household now: it may have moved since the proposal.
-                let current: Option<String> =
-                    sqlx::query("SELECT household_id FROM members WHERE id = $1")
-                        .bind(member)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .map(|r| r.try_get(0))
-                        .transpose()?;
+                let current = household_of(&mut tx, member).await?;
                 restamp(&mut tx, current.as_deref().unwrap_or(&change.household_id)).await?;
             }
             n == 1
@@ -442,13 +449,7 @@ pub async fn apply(
             Err(refusal) => return Ok(Err(refusal)),
         },
         (ChangeKind::MemberMove, _, Some(member)) => {
-            let from: Option<String> =
-                sqlx::query("SELECT household_id FROM members WHERE id = $1")
-                    .bind(member)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| r.try_get(0))
-                    .transpose()?;
+            let from = household_of(&mut tx, member).await?;
             let exists = sqlx::query("SELECT 1 FROM households WHERE id = $1")
                 .bind(&change.household_id)
                 .fetch_optional(&mut *tx)
