@@ -56,6 +56,17 @@ fn a_reversed_dimension_is_a_typed_error() {
     );
 }
 
+/// A shared-string table claiming `uniqueCount="93333333333333333"`: calamine reserves that
+/// many strings before reading one (the fuzzer's input, which asked for more than 512 MiB in a
+/// 1 KB file, is `fuzz/corpus/roster_read/repro-calamine-unique-count.bin`).
+#[test]
+fn a_huge_shared_string_count_is_a_typed_error() {
+    refused_as_bad_workbook(
+        "unique-count.xlsx",
+        include_bytes!("data/roster-fuzz/unique-count.xlsx"),
+    );
+}
+
 /// The last cell of the grid (`XFD1048576`) and a full-grid dimension are still read.
 #[test]
 fn references_inside_the_grid_still_read() {

@@ -512,7 +512,8 @@ fn read_zip(bytes: &[u8]) -> Result<(Table, SourceInfo), FileError> {
 }
 
 /// Refuses a workbook with a cell reference far outside Excel's grid (column XFD, row
-/// 1 048 576) before calamine reads it. calamine 0.38 adds up a reference's letters and digits in a `u32`
+/// 1 048 576), or a shared-string count past [`MAX_UNIQUE_COUNT_DIGITS`], before calamine
+/// reads it. calamine 0.38 adds up a reference's letters and digits in a `u32`
 /// without checking (tafia/calamine#694): `r="HOUSEHOLD1"` or `r="A99999999999"` panics where
 /// overflow checks are on (tests, debug builds) and otherwise puts the cell at a wrapped
 /// position the file never named. Found by the `roster_read` fuzz target (fuzz/README.md).
@@ -536,7 +537,8 @@ fn check_references(bytes: &[u8]) -> Result<(), FileError> {
             }
             if !scan.feed(&chunk[..n]) {
                 return Err(FileError::BadWorkbook(format!(
-                    "{}: a cell reference far outside the sheet (the last cell is XFD1048576)",
+                    "{}: a cell reference far outside the sheet (the last cell is XFD1048576), or \
+                     more than 999,999 distinct texts",
                     part.name().unwrap_or_default()
                 )));
             }
@@ -570,11 +572,20 @@ struct ReferenceScan {
     state: ScanState,
     letters: u32,
     digits: u32,
+    /// Whether the value being read is a shared-string table's `uniqueCount` (else a
+    /// reference).
+    unique_count: bool,
     /// The current element's name (last bytes; local name compared).
     element: Vec<u8>,
     /// The value being read, when it is short enough to be a range (longer: calamine refuses).
     value: Vec<u8>,
 }
+
+/// Most digits of a shared-string table's `uniqueCount`: calamine reserves that many strings
+/// before reading one (24 bytes each), so `uniqueCount="93333333333333333"` in a file of 1 KB
+/// asked for 2 EB (found by the `roster_read` fuzz target). 999,999 distinct texts is far more
+/// than any roster holds.
+const MAX_UNIQUE_COUNT_DIGITS: u32 = 6;
 
 /// Longest value kept for the range order check (`XFD1048576:XFD1048576` is 21 bytes).
 const MAX_RANGE_TEXT: usize = 32;
@@ -602,7 +613,12 @@ impl ReferenceScan {
                     } else {
                         (self.letters, self.digits) = (0, 0);
                     }
-                    if self.letters > 3 || self.digits > 7 {
+                    let too_long = if self.unique_count {
+                        self.digits > MAX_UNIQUE_COUNT_DIGITS
+                    } else {
+                        self.letters > 3 || self.digits > 7
+                    };
+                    if too_long {
                         return false;
                     }
                     if self.value.len() <= MAX_RANGE_TEXT {
@@ -627,7 +643,9 @@ impl ReferenceScan {
                 ScanState::Space if b.is_ascii_alphabetic() => ScanState::Name([b, 0, 0, 0], 1),
                 ScanState::Text | ScanState::Space => ScanState::Text,
                 ScanState::Name(name, len) if b == b'=' || space => {
-                    let reference = matches!(&name[..len], b"r" | b"ref");
+                    // "uniq": `uniqueCount` (the first 4 bytes of a name are kept).
+                    self.unique_count = &name[..len] == b"uniq";
+                    let reference = matches!(&name[..len], b"r" | b"ref" | b"uniq");
                     match (reference, space) {
                         (false, true) => ScanState::Space,
                         (false, false) => ScanState::Text,
